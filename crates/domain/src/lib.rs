@@ -1,0 +1,19 @@
+//! Cellpath's domain: the clinic's vocabulary as types and pure rules.
+//!
+//! No IO, no async, no clock: time comes in as an argument, so every rule is
+//! a plain function that a table-driven test can call.
+
+pub mod audit;
+pub mod ids;
+pub mod intake;
+pub mod issue;
+pub mod locale;
+pub mod patient;
+pub mod roles;
+pub mod search;
+pub mod text;
+
+pub use ids::{ItemId, PatientId, SiteId, UserId};
+pub use issue::{Issue, IssueCode, Issues};
+pub use locale::Locale;
+pub use roles::{Action, Role};

@@ -1,0 +1,160 @@
+//! Who may do what: the one role x action table of Cellpath. Use cases ask
+//! `Role::allows` before they act; pages only hide what this table refuses.
+
+use std::fmt;
+
+/// A user's role. Staff roles act at the sites they belong to; a patient
+/// acts only on their own record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Admin,
+    Physician,
+    Nurse,
+    LabTech,
+    Coordinator,
+    Patient,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] =
+        [Role::Admin, Role::Physician, Role::Nurse, Role::LabTech, Role::Coordinator, Role::Patient];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Physician => "physician",
+            Role::Nurse => "nurse",
+            Role::LabTech => "lab_tech",
+            Role::Coordinator => "coordinator",
+            Role::Patient => "patient",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn is_staff(self) -> bool {
+        self != Role::Patient
+    }
+
+    /// Whether this role may take this action (at its own sites, or on its
+    /// own record for a patient).
+    pub fn allows(self, action: Action) -> bool {
+        use Action::*;
+        match self {
+            Role::Admin => matches!(action, ManageUsers | ManageSites | ViewAudit),
+            Role::Physician => matches!(
+                action,
+                SearchPatients | ViewPatient | RegisterPatient | EditDemographics | EditIntake
+            ),
+            Role::Nurse => matches!(
+                action,
+                SearchPatients
+                    | ViewPatient
+                    | RegisterPatient
+                    | EditDemographics
+                    | EditIntake
+                    | InvitePatient
+            ),
+            Role::LabTech => false,
+            Role::Coordinator => matches!(
+                action,
+                SearchPatients | ViewPatient | RegisterPatient | EditDemographics | InvitePatient
+            ),
+            Role::Patient => matches!(action, ViewOwnRecord),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Everything a user can ask Cellpath to do that the role table governs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Search and list patients of the user's sites.
+    SearchPatients,
+    /// Open a patient's chart (demographics and intake lists).
+    ViewPatient,
+    RegisterPatient,
+    /// Edit demographics and contact details.
+    EditDemographics,
+    /// Add and edit conditions, medications, allergies and imaging reports.
+    EditIntake,
+    /// Send a patient a one-time invitation to the portal.
+    InvitePatient,
+    /// A patient opens their own record in the portal.
+    ViewOwnRecord,
+    ManageUsers,
+    ManageSites,
+    ViewAudit,
+}
+
+impl Action {
+    pub const ALL: [Action; 10] = [
+        Action::SearchPatients,
+        Action::ViewPatient,
+        Action::RegisterPatient,
+        Action::EditDemographics,
+        Action::EditIntake,
+        Action::InvitePatient,
+        Action::ViewOwnRecord,
+        Action::ManageUsers,
+        Action::ManageSites,
+        Action::ViewAudit,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::SearchPatients => "search_patients",
+            Action::ViewPatient => "view_patient",
+            Action::RegisterPatient => "register_patient",
+            Action::EditDemographics => "edit_demographics",
+            Action::EditIntake => "edit_intake",
+            Action::InvitePatient => "invite_patient",
+            Action::ViewOwnRecord => "view_own_record",
+            Action::ManageUsers => "manage_users",
+            Action::ManageSites => "manage_sites",
+            Action::ViewAudit => "view_audit",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.code()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn only_patients_view_their_own_record_and_patients_do_nothing_else() {
+        for action in Action::ALL {
+            assert_eq!(Role::Patient.allows(action), action == Action::ViewOwnRecord, "{action}");
+        }
+        for role in Role::ALL.into_iter().filter(|r| r.is_staff()) {
+            assert!(!role.allows(Action::ViewOwnRecord), "{role}");
+        }
+    }
+
+    #[test]
+    fn clinical_intake_is_edited_by_clinicians_only() {
+        let editors: Vec<Role> = Role::ALL.into_iter().filter(|r| r.allows(Action::EditIntake)).collect();
+        assert_eq!(editors, [Role::Physician, Role::Nurse]);
+    }
+}
