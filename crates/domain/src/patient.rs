@@ -29,6 +29,9 @@ impl Sex {
     }
 
     pub fn parse(field: &str, code: &str) -> Result<Sex, Issue> {
+        if code.trim().is_empty() {
+            return Err(Issue::new(field, IssueCode::Required));
+        }
         Sex::ALL
             .into_iter()
             .find(|s| s.code() == code.trim())
@@ -332,6 +335,7 @@ mod tests {
         let issues = PatientDraft::default().validate(today()).expect_err("invalid");
         let fields: Vec<&str> = issues.0.iter().map(|i| i.field.as_str()).collect();
         assert_eq!(fields, ["given_name", "family_name", "date_of_birth", "sex"]);
+        assert!(issues.0.iter().all(|i| i.code == IssueCode::Required));
     }
 
     #[test]
