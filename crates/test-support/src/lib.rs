@@ -1,1 +1,287 @@
-//! placeholder
+//! Test support: a fresh database of either engine per test, the real
+//! application served on 127.0.0.1:0, a clinic fixture with one user of
+//! each role, and the macro that runs a test on both back ends.
+//!
+//! PostgreSQL variants run when `CELLPATH_TEST_POSTGRES` names a server
+//! (`postgres://postgres@127.0.0.1:5432`); each test creates its own
+//! database there. With `CI` set they fail, never skip, when it is missing.
+
+use cellpath_app::admin::NewSite;
+use cellpath_app::auth::NewUser;
+use cellpath_app::{Actor, App, AppConfig};
+use cellpath_domain::{Role, SiteId};
+use cellpath_store::Store;
+use cellpath_web::{AppState, WebConfig};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// The password of every fixture account.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Which engine a test runs on.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    /// A server URL without a database name; each test makes its own database.
+    Postgres(String),
+}
+
+impl Backend {
+    /// The PostgreSQL back end when configured; `None` (the variant passes
+    /// without running) only outside CI.
+    pub fn postgres() -> Option<Backend> {
+        match std::env::var("CELLPATH_TEST_POSTGRES") {
+            Ok(url) if !url.trim().is_empty() => Some(Backend::Postgres(url.trim().trim_end_matches('/').to_string())),
+            _ if std::env::var_os("CI").is_some() => {
+                panic!("CI is set but CELLPATH_TEST_POSTGRES is not: the PostgreSQL tests must run in CI")
+            }
+            _ => None,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Runs each test body once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! both_backends {
+    ($(async fn $name:ident($backend:ident : Backend) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($backend: $crate::Backend) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(backend) = $crate::Backend::postgres() {
+                    run(backend).await
+                }
+            }
+        }
+    )*};
+}
+
+/// A database that lives as long as the test.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new(backend: &Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite://{}", dir.path().join("cellpath.db").display());
+                TestDb { url, _dir: Some(dir), postgres: None }
+            }
+            Backend::Postgres(server) => {
+                let name = format!("cellpath_test_{}", uuid::Uuid::now_v7().simple());
+                let admin_url = format!("{server}/postgres");
+                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {server}: {e}"));
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                TestDb { url: format!("{server}/{name}"), _dir: None, postgres: Some((admin_url, name)) }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.postgres.take() {
+            // Dropped from a plain thread: the test's runtime may be shutting down.
+            let _ = std::thread::spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                runtime.block_on(async move {
+                    if let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                            .execute(&mut conn)
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A migrated store on a fresh database.
+pub async fn store(backend: &Backend) -> (Store, TestDb) {
+    let db = TestDb::new(backend).await;
+    let store = Store::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    (store, db)
+}
+
+/// A clinic to test against: two sites, and at the first one a user of
+/// each staff role (the fixture's `other_site` has its own nurse).
+pub struct Clinic {
+    pub app: App,
+    pub site: SiteId,
+    pub other_site: SiteId,
+    pub staff: HashMap<Role, Actor>,
+    pub other_site_nurse: Actor,
+    pub db: TestDb,
+}
+
+impl Clinic {
+    pub async fn new(backend: &Backend) -> Clinic {
+        let (store, db) = store(backend).await;
+        Clinic::on(App::new(store, AppConfig::default()), db).await
+    }
+
+    /// The fixture on an app built by the caller (a test clock, say).
+    pub async fn on(app: App, db: TestDb) -> Clinic {
+        let site = SiteId::from_uuid(
+            app.add_site(None, &NewSite { code: "MAIN".into(), name: "Main clinic".into(), record_prefix: "CP".into() })
+                .await
+                .expect("site")
+                .id,
+        );
+        let other_site = SiteId::from_uuid(
+            app.add_site(None, &NewSite { code: "NORTH".into(), name: "North clinic".into(), record_prefix: "NO".into() })
+                .await
+                .expect("site")
+                .id,
+        );
+        let mut staff = HashMap::new();
+        for role in Role::ALL.into_iter().filter(|r| r.is_staff()) {
+            let actor = add_staff(&app, role.code(), role, site).await;
+            staff.insert(role, actor);
+        }
+        let other_site_nurse = add_staff(&app, "north-nurse", Role::Nurse, other_site).await;
+        Clinic { app, site, other_site, staff, other_site_nurse, db }
+    }
+
+    pub fn actor(&self, role: Role) -> &Actor {
+        self.staff.get(&role).expect("fixture has every staff role")
+    }
+}
+
+async fn add_staff(app: &App, username: &str, role: Role, site: SiteId) -> Actor {
+    app.add_user(
+        None,
+        NewUser {
+            username: username.into(),
+            display_name: format!("Test {username}"),
+            role,
+            sites: vec![site],
+            password: PASSWORD.into(),
+        },
+    )
+    .await
+    .expect("user");
+    let token = app.create_api_token(username).await.expect("token");
+    app.token_actor(&token).await.expect("actor").expect("token works")
+}
+
+/// The real application served on an ephemeral port, bound before the
+/// test talks to it (no sleeping).
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub clinic: Clinic,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    pub async fn start(backend: &Backend) -> TestServer {
+        let clinic = Clinic::new(backend).await;
+        TestServer::serve(clinic).await
+    }
+
+    pub async fn serve(clinic: Clinic) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let state = AppState { app: clinic.app.clone(), config: WebConfig::default() };
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = cellpath_web::serve(listener, state, async move {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        TestServer { addr, base: format!("http://{addr}"), clinic, shutdown: Some(tx) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// A bearer token acting as `username`.
+    pub async fn token(&self, username: &str) -> String {
+        self.clinic.app.create_api_token(username).await.expect("token")
+    }
+
+    /// Signs `client` in through the sign-in form.
+    pub async fn sign_in(&self, client: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
+        let page = client.get(self.url("/sign-in")).send().await.expect("sign-in page").text().await.expect("body");
+        let csrf = csrf_of(&page).expect("sign-in form has a csrf field");
+        client
+            .post(self.url("/sign-in"))
+            .form(&[("csrf", csrf.as_str()), ("username", username), ("password", password), ("totp", "")])
+            .send()
+            .await
+            .expect("sign in")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The value of the first hidden `csrf` field of a page.
+pub fn csrf_of(html: &str) -> Option<String> {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_string())
+}
+
+/// Removes Unicode bidi isolation marks that Fluent puts around placeables.
+pub fn strip_isolation(text: &str) -> String {
+    text.chars().filter(|c| !matches!(c, '\u{2068}' | '\u{2069}')).collect()
+}
+
+/// A patient draft with the given names and sensible other fields.
+pub fn patient_draft(given: &str, family: &str) -> cellpath_domain::patient::PatientDraft {
+    cellpath_domain::patient::PatientDraft {
+        given_name: given.into(),
+        family_name: family.into(),
+        date_of_birth: "1970-05-04".into(),
+        sex: "female".into(),
+        phone: "+971 50 555 0101".into(),
+        preferred_language: "en".into(),
+        ..Default::default()
+    }
+}
