@@ -131,7 +131,9 @@ impl ChainBreak {
 impl std::fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ChainBreak::ContentChanged { seq } => write!(f, "entry {seq} was changed after it was written"),
+            ChainBreak::ContentChanged { seq } => {
+                write!(f, "entry {seq} does not match its hash (edited, or moved from another position)")
+            }
             ChainBreak::LinkBroken { seq } => {
                 write!(f, "entry {seq} does not follow the entry before it (deleted or reordered)")
             }

@@ -285,3 +285,16 @@ pub fn patient_draft(given: &str, family: &str) -> cellpath_domain::patient::Pat
         ..Default::default()
     }
 }
+
+/// Runs SQL straight on a test database, around the store: how tests play
+/// an attacker who edits the database by hand.
+pub async fn raw_sql(url: &str, sql: &str) -> u64 {
+    use sqlx::Connection;
+    if url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.expect("connect sqlite");
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.expect("raw sql").rows_affected()
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.expect("connect postgres");
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.expect("raw sql").rows_affected()
+    }
+}
