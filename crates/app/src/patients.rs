@@ -110,10 +110,21 @@ impl App {
         Ok(patient)
     }
 
+    /// A patient's own chart, for the portal.
+    pub async fn my_record(&self, actor: &Actor) -> Result<Chart> {
+        authorize(actor, Action::ViewOwnRecord)?;
+        let id = actor.patient_id.ok_or(AppError::NotFound)?;
+        self.chart(actor, id).await
+    }
+
     /// Opens a chart; the view is written to the audit trail.
     pub async fn patient_chart(&self, actor: &Actor, id: PatientId) -> Result<Chart> {
         let action = if actor.role == Role::Patient { Action::ViewOwnRecord } else { Action::ViewPatient };
         authorize(actor, action)?;
+        self.chart(actor, id).await
+    }
+
+    async fn chart(&self, actor: &Actor, id: PatientId) -> Result<Chart> {
         let mut tx = self.begin().await?;
         let patient = self.patient_in_scope(&mut tx, actor, id).await?;
         let chart = Chart {

@@ -492,10 +492,10 @@ async fn show_chart(State(state): State<AppState>, viewer: Viewer, Path(id): Pat
 async fn portal(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let actor = viewer.require()?;
     let locale = viewer.locale;
-    let Some(id) = actor.patient_id else {
+    if actor.role != Role::Patient {
         return Ok(Redirect::to("/home").into_response());
-    };
-    let chart = state.app.patient_chart(actor, id).await.map_err(|e| PageError::from_app(locale, e))?;
+    }
+    let chart = state.app.my_record(actor).await.map_err(|e| PageError::from_app(locale, e))?;
     render(locale, &chart_page(&viewer, actor, &chart, None))
 }
 
