@@ -45,7 +45,8 @@ pub fn tr_args(locale: Locale, key: &str, args: &[(&'static str, String)]) -> St
 
 /// Whether a key exists in a locale's own catalogue (not through fallback).
 pub fn has_key(locale: Locale, key: &str) -> bool {
-    LOCALES.try_lookup(lang(locale), key).is_some()
+    let args: HashMap<Cow<'static, str>, FluentValue> = HashMap::from([(Cow::Borrowed("limit"), FluentValue::from("1"))]);
+    LOCALES.try_lookup_with_args(lang(locale), key, &args).is_some()
 }
 
 /// The catalogue key of a validation problem.
