@@ -50,12 +50,12 @@ impl Backend {
 /// Runs each test body once on SQLite and once on PostgreSQL.
 #[macro_export]
 macro_rules! both_backends {
-    ($(async fn $name:ident($backend:ident : Backend) $body:block)*) => {$(
+    ($(async fn $name:ident($backend:ident : $backend_type:ty) $body:block)*) => {$(
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
-            async fn run($backend: $crate::Backend) $body
+            async fn run($backend: $backend_type) $body
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {

@@ -3,7 +3,7 @@
 //! CSRF, session handling, and who reaches what.
 
 use cellpath_domain::Role;
-use cellpath_test_support::{PASSWORD, TestServer, both_backends, csrf_of, patient_draft, strip_isolation};
+use cellpath_test_support::{Backend, PASSWORD, TestServer, both_backends, csrf_of, patient_draft, strip_isolation};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
