@@ -29,7 +29,11 @@ fn code_field(field: &str, raw: &str, max: usize) -> std::result::Result<String,
         return Err(Issue::new(field, IssueCode::Required));
     }
     if value.len() > max {
-        return Err(Issue { field: field.into(), code: IssueCode::TooLong, limit: Some(max as u32) });
+        return Err(Issue {
+            field: field.into(),
+            code: IssueCode::TooLong,
+            limit: Some(max as u32),
+        });
     }
     if !value.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(Issue::new(field, IssueCode::InvalidFormat));
@@ -51,7 +55,13 @@ impl App {
             return Err(AppError::Invalid(issues));
         };
         let now = self.now();
-        let site = SiteRow { id: SiteId::new().as_uuid(), code, name, record_prefix, created_at: now };
+        let site = SiteRow {
+            id: SiteId::new().as_uuid(),
+            code,
+            name,
+            record_prefix,
+            created_at: now,
+        };
         let mut tx = self.begin().await?;
         tx.insert_site(&site).await?;
         let record = Audited {
@@ -88,16 +98,31 @@ impl App {
         let mut tx = self.begin().await?;
         let mut out = Vec::new();
         for user in tx.list_users().await? {
-            let sites: Vec<SiteId> = tx.user_sites(user.id).await?.into_iter().map(SiteId::from_uuid).collect();
+            let sites: Vec<SiteId> = tx
+                .user_sites(user.id)
+                .await?
+                .into_iter()
+                .map(SiteId::from_uuid)
+                .collect();
             if sites.iter().any(|s| actor.sites.contains(s)) {
-                out.push(UserSummary { role: Role::parse(&user.role), sites, user });
+                out.push(UserSummary {
+                    role: Role::parse(&user.role),
+                    sites,
+                    user,
+                });
             }
         }
         Ok(out)
     }
 
     /// A page of the audit trail, newest first.
-    pub async fn audit_page(&self, actor: &Actor, patient_id: Option<&str>, limit: i64, offset: i64) -> Result<AuditPage> {
+    pub async fn audit_page(
+        &self,
+        actor: &Actor,
+        patient_id: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<AuditPage> {
         authorize(actor, Action::ViewAudit)?;
         let limit = limit.clamp(1, 500);
         let mut tx = self.begin().await?;

@@ -37,7 +37,9 @@ pub fn hash_password(password: &str) -> Result<String> {
 }
 
 fn password_matches(password: &str, hash: &str) -> bool {
-    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
 }
 
 /// A hash to check against when the username is unknown, so that the answer
@@ -51,10 +53,18 @@ fn check_password_rules(field: &str, password: &str) -> std::result::Result<(), 
         return Err(Issue::new(field, IssueCode::Required));
     }
     if n < PASSWORD_MIN {
-        return Err(Issue { field: field.into(), code: IssueCode::OutOfRange, limit: Some(PASSWORD_MIN as u32) });
+        return Err(Issue {
+            field: field.into(),
+            code: IssueCode::OutOfRange,
+            limit: Some(PASSWORD_MIN as u32),
+        });
     }
     if n > PASSWORD_MAX {
-        return Err(Issue { field: field.into(), code: IssueCode::TooLong, limit: Some(PASSWORD_MAX as u32) });
+        return Err(Issue {
+            field: field.into(),
+            code: IssueCode::TooLong,
+            limit: Some(PASSWORD_MAX as u32),
+        });
     }
     Ok(())
 }
@@ -65,9 +75,16 @@ fn check_username(field: &str, username: &str) -> std::result::Result<String, Is
         return Err(Issue::new(field, IssueCode::Required));
     }
     if value.len() > 64 {
-        return Err(Issue { field: field.into(), code: IssueCode::TooLong, limit: Some(64) });
+        return Err(Issue {
+            field: field.into(),
+            code: IssueCode::TooLong,
+            limit: Some(64),
+        });
     }
-    if !value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
         return Err(Issue::new(field, IssueCode::InvalidFormat));
     }
     Ok(value)
@@ -114,7 +131,12 @@ impl App {
     pub(crate) async fn actor_of(&self, tx: &mut Tx, user: &UserRow) -> Result<Actor> {
         let role = Role::parse(&user.role)
             .ok_or_else(|| AppError::Internal(format!("user {} has an unknown role", user.id)))?;
-        let sites = tx.user_sites(user.id).await?.into_iter().map(SiteId::from_uuid).collect();
+        let sites = tx
+            .user_sites(user.id)
+            .await?
+            .into_iter()
+            .map(SiteId::from_uuid)
+            .collect();
         Ok(Actor {
             user_id: UserId::from_uuid(user.id),
             username: user.username.clone(),
@@ -127,7 +149,12 @@ impl App {
 
     /// Checks a username, password and (when the account has one) TOTP code,
     /// and opens a session. Failures count towards a lockout.
-    pub async fn sign_in(&self, username: &str, password: &str, totp_code: &str) -> Result<SignedIn> {
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        totp_code: &str,
+    ) -> Result<SignedIn> {
         let now = self.now();
         let username = username.trim().to_lowercase();
         let mut tx = self.begin().await?;
@@ -141,20 +168,31 @@ impl App {
             return Err(AppError::Locked { until });
         }
         let password_ok = !user.disabled
-            && user.password_hash.as_deref().is_some_and(|hash| password_matches(password, hash));
+            && user
+                .password_hash
+                .as_deref()
+                .is_some_and(|hash| password_matches(password, hash));
         let totp_ok = match &user.totp_secret {
             None => true,
             Some(secret) => {
                 let totp = totp_for(&user.username, secret)?;
-                totp.check(totp_code.trim(), u64::try_from(now.timestamp()).unwrap_or(0)).is_some()
+                totp.check(
+                    totp_code.trim(),
+                    u64::try_from(now.timestamp()).unwrap_or(0),
+                )
+                .is_some()
             }
         };
         if !(password_ok && totp_ok) {
             let failures = user.failed_logins + 1;
             let locked_until = (failures >= self.config.lockout_after)
                 .then(|| now + Duration::minutes(self.config.lockout_minutes));
-            tx.set_login_failures(user.id, if locked_until.is_some() { 0 } else { failures }, locked_until)
-                .await?;
+            tx.set_login_failures(
+                user.id,
+                if locked_until.is_some() { 0 } else { failures },
+                locked_until,
+            )
+            .await?;
             let record = Audited {
                 action: AuditAction::SignInFailed,
                 entity: "user",
@@ -196,7 +234,11 @@ impl App {
         .record(Some(&actor), now);
         tx.append_audit(&record).await?;
         tx.commit().await?;
-        Ok(SignedIn { session_token, csrf_token, actor })
+        Ok(SignedIn {
+            session_token,
+            csrf_token,
+            actor,
+        })
     }
 
     /// The actor of a session cookie, if the session is live.
@@ -216,7 +258,10 @@ impl App {
             return Ok(None);
         }
         let actor = self.actor_of(&mut tx, &user).await?;
-        Ok(Some(SessionInfo { actor, csrf_token: session.csrf_token }))
+        Ok(Some(SessionInfo {
+            actor,
+            csrf_token: session.csrf_token,
+        }))
     }
 
     pub async fn sign_out(&self, actor: &Actor, session_token: &str) -> Result<()> {
@@ -253,9 +298,13 @@ impl App {
     /// Creates an API token for a user (operators, from the command line).
     pub async fn create_api_token(&self, username: &str) -> Result<String> {
         let mut tx = self.begin().await?;
-        let user = tx.user_by_username(&username.trim().to_lowercase()).await?.ok_or(AppError::NotFound)?;
+        let user = tx
+            .user_by_username(&username.trim().to_lowercase())
+            .await?
+            .ok_or(AppError::NotFound)?;
         let token = random_token()?;
-        tx.insert_api_token(&token_hash(&token), user.id, self.now()).await?;
+        tx.insert_api_token(&token_hash(&token), user.id, self.now())
+            .await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -292,7 +341,10 @@ impl App {
             if let Some(actor) = actor
                 && !actor.sites.contains(site)
             {
-                return Err(AppError::Invalid(Issues(vec![Issue::new("sites", IssueCode::UnknownCode)])));
+                return Err(AppError::Invalid(Issues(vec![Issue::new(
+                    "sites",
+                    IssueCode::UnknownCode,
+                )])));
             }
             tx.site(site.as_uuid()).await.map_err(|_| {
                 AppError::Invalid(Issues(vec![Issue::new("sites", IssueCode::UnknownCode)]))
@@ -321,7 +373,10 @@ impl App {
             patient_id: None,
             site_id: new.sites.first().copied(),
             before: vec![],
-            after: vec![("username", username), ("role", new.role.code().to_string())],
+            after: vec![
+                ("username", username),
+                ("role", new.role.code().to_string()),
+            ],
         }
         .record(actor, now);
         tx.append_audit(&record).await?;
@@ -333,7 +388,10 @@ impl App {
     /// `otpauth://` URL to load into an authenticator app.
     pub async fn enable_totp(&self, username: &str) -> Result<String> {
         let mut tx = self.begin().await?;
-        let user = tx.user_by_username(&username.trim().to_lowercase()).await?.ok_or(AppError::NotFound)?;
+        let user = tx
+            .user_by_username(&username.trim().to_lowercase())
+            .await?
+            .ok_or(AppError::NotFound)?;
         let secret = Secret::generate().to_base32();
         let url = totp_for(&user.username, &secret)?
             .to_url()
@@ -346,26 +404,47 @@ impl App {
     /// The current TOTP code of a user (tests and the demo's operator).
     pub async fn current_totp(&self, username: &str) -> Result<Option<String>> {
         let mut tx = self.begin().await?;
-        let user = tx.user_by_username(&username.trim().to_lowercase()).await?.ok_or(AppError::NotFound)?;
-        let Some(secret) = user.totp_secret else { return Ok(None) };
+        let user = tx
+            .user_by_username(&username.trim().to_lowercase())
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let Some(secret) = user.totp_secret else {
+            return Ok(None);
+        };
         let totp = totp_for(&user.username, &secret)?;
-        Ok(Some(totp.generate(u64::try_from(self.now().timestamp()).unwrap_or(0)).to_string()))
+        Ok(Some(
+            totp.generate(u64::try_from(self.now().timestamp()).unwrap_or(0))
+                .to_string(),
+        ))
     }
 
     /// Creates a one-time link for a patient to set up their portal account.
     /// Returns the secret token that goes into the link.
-    pub async fn invite_patient(&self, actor: &Actor, patient_id: PatientId) -> Result<(String, DateTime<Utc>)> {
+    pub async fn invite_patient(
+        &self,
+        actor: &Actor,
+        patient_id: PatientId,
+    ) -> Result<(String, DateTime<Utc>)> {
         authorize(actor, Action::InvitePatient)?;
         let now = self.now();
         let mut tx = self.begin().await?;
         let patient = self.patient_in_scope(&mut tx, actor, patient_id).await?;
         if tx.user_of_patient(patient.id.as_uuid()).await?.is_some() {
-            return Err(AppError::Invalid(Issues(vec![Issue::new("patient", IssueCode::Duplicate)])));
+            return Err(AppError::Invalid(Issues(vec![Issue::new(
+                "patient",
+                IssueCode::Duplicate,
+            )])));
         }
         let token = random_token()?;
         let expires = now + Duration::hours(self.config.invitation_hours);
-        tx.insert_invitation(&token_hash(&token), patient.id.as_uuid(), actor.user_id.as_uuid(), now, expires)
-            .await?;
+        tx.insert_invitation(
+            &token_hash(&token),
+            patient.id.as_uuid(),
+            actor.user_id.as_uuid(),
+            now,
+            expires,
+        )
+        .await?;
         let record = Audited {
             action: AuditAction::Create,
             entity: "invitation",
@@ -389,24 +468,36 @@ impl App {
     }
 
     /// A patient sets their username and password from an invitation and is signed in.
-    pub async fn accept_invitation(&self, token: &str, username: &str, password: &str) -> Result<SignedIn> {
+    pub async fn accept_invitation(
+        &self,
+        token: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<SignedIn> {
         let now = self.now();
         let mut issues = Issues::default();
         let username = issues.check(check_username("username", username));
         issues.check(check_password_rules("password", password));
-        let Some(username) = username else { return Err(AppError::Invalid(issues)) };
+        let Some(username) = username else {
+            return Err(AppError::Invalid(issues));
+        };
         if !issues.is_empty() {
             return Err(AppError::Invalid(issues));
         }
         let mut tx = self.begin().await?;
-        let invitation = tx.invitation(&token_hash(token)).await?.ok_or(AppError::Expired)?;
+        let invitation = tx
+            .invitation(&token_hash(token))
+            .await?
+            .ok_or(AppError::Expired)?;
         if invitation.used_at.is_some() || invitation.expires_at <= now {
             return Err(AppError::Expired);
         }
         if !tx.use_invitation(&token_hash(token), now).await? {
             return Err(AppError::Expired);
         }
-        let patient = tx.patient(PatientId::from_uuid(invitation.patient_id)).await?;
+        let patient = tx
+            .patient(PatientId::from_uuid(invitation.patient_id))
+            .await?;
         let id = UserId::new();
         let row = UserRow {
             id: id.as_uuid(),
@@ -445,6 +536,10 @@ impl App {
         .record(Some(&actor), now);
         tx.append_audit(&record).await?;
         tx.commit().await?;
-        Ok(SignedIn { session_token, csrf_token, actor })
+        Ok(SignedIn {
+            session_token,
+            csrf_token,
+            actor,
+        })
     }
 }

@@ -24,33 +24,197 @@ pub struct DemoAccount {
 
 /// (given, family, other script, birth date, sex, phone, language)
 const PATIENTS: [(&str, &str, &str, &str, &str, &str, &str); 20] = [
-    ("فاطمة", "الزهراء", "Fatimah Al-Zahra", "1961-04-12", "female", "+971 50 111 2001", "ar"),
-    ("Daniel", "Okafor", "", "1972-09-30", "male", "+44 7700 900101", "en"),
-    ("أحمد", "المنصوري", "Ahmed Al-Mansouri", "1958-01-05", "male", "+971 50 111 2003", "ar"),
-    ("Sarah", "Whitfield", "", "1980-11-17", "female", "+44 7700 900102", "en"),
-    ("مريم", "الهاشمي", "Maryam Al-Hashimi", "1969-06-21", "female", "+966 55 111 2005", "ar"),
-    ("Thomas", "Bergmann", "", "1965-03-08", "male", "+44 7700 900103", "en"),
-    ("إبراهيم", "القحطاني", "Ibrahim Al-Qahtani", "1955-12-02", "male", "+966 55 111 2007", "ar"),
-    ("Priya", "Raman", "", "1983-07-14", "female", "+44 7700 900104", "en"),
-    ("آمنة", "الكعبي", "Amna Al-Kaabi", "1974-02-27", "female", "+971 50 111 2009", "ar"),
-    ("James", "Holloway", "", "1950-10-19", "male", "+44 7700 900105", "en"),
-    ("Layla", "Haddad", "ليلى حداد", "1978-05-03", "female", "+961 3 111 211", "en"),
-    ("مصطفى", "الشامي", "Mostafa El-Shamy", "1962-08-11", "male", "+20 100 111 2012", "ar"),
-    ("Grace", "Mensah", "", "1988-01-29", "female", "+44 7700 900106", "en"),
-    ("يوسف", "البلوشي", "Yousuf Al-Balushi", "1970-04-16", "male", "+968 9111 2014", "ar"),
-    ("Michael", "O'Brien", "", "1959-09-09", "male", "+353 85 111 2015", "en"),
-    ("نورة", "العتيبي", "Noura Al-Otaibi", "1985-12-24", "female", "+966 55 111 2016", "ar"),
-    ("Elena", "Petrova", "", "1967-06-06", "female", "+44 7700 900107", "en"),
-    ("خالد", "الزعبي", "Khaled Al-Zoubi", "1953-03-31", "male", "+962 79 111 2018", "ar"),
-    ("Omar", "Farouk", "عمر فاروق", "1976-10-10", "male", "+971 50 111 2019", "en"),
-    ("هدى", "السيد", "Huda El-Sayed", "1981-08-18", "female", "+20 100 111 2020", "ar"),
+    (
+        "فاطمة",
+        "الزهراء",
+        "Fatimah Al-Zahra",
+        "1961-04-12",
+        "female",
+        "+971 50 111 2001",
+        "ar",
+    ),
+    (
+        "Daniel",
+        "Okafor",
+        "",
+        "1972-09-30",
+        "male",
+        "+44 7700 900101",
+        "en",
+    ),
+    (
+        "أحمد",
+        "المنصوري",
+        "Ahmed Al-Mansouri",
+        "1958-01-05",
+        "male",
+        "+971 50 111 2003",
+        "ar",
+    ),
+    (
+        "Sarah",
+        "Whitfield",
+        "",
+        "1980-11-17",
+        "female",
+        "+44 7700 900102",
+        "en",
+    ),
+    (
+        "مريم",
+        "الهاشمي",
+        "Maryam Al-Hashimi",
+        "1969-06-21",
+        "female",
+        "+966 55 111 2005",
+        "ar",
+    ),
+    (
+        "Thomas",
+        "Bergmann",
+        "",
+        "1965-03-08",
+        "male",
+        "+44 7700 900103",
+        "en",
+    ),
+    (
+        "إبراهيم",
+        "القحطاني",
+        "Ibrahim Al-Qahtani",
+        "1955-12-02",
+        "male",
+        "+966 55 111 2007",
+        "ar",
+    ),
+    (
+        "Priya",
+        "Raman",
+        "",
+        "1983-07-14",
+        "female",
+        "+44 7700 900104",
+        "en",
+    ),
+    (
+        "آمنة",
+        "الكعبي",
+        "Amna Al-Kaabi",
+        "1974-02-27",
+        "female",
+        "+971 50 111 2009",
+        "ar",
+    ),
+    (
+        "James",
+        "Holloway",
+        "",
+        "1950-10-19",
+        "male",
+        "+44 7700 900105",
+        "en",
+    ),
+    (
+        "Layla",
+        "Haddad",
+        "ليلى حداد",
+        "1978-05-03",
+        "female",
+        "+961 3 111 211",
+        "en",
+    ),
+    (
+        "مصطفى",
+        "الشامي",
+        "Mostafa El-Shamy",
+        "1962-08-11",
+        "male",
+        "+20 100 111 2012",
+        "ar",
+    ),
+    (
+        "Grace",
+        "Mensah",
+        "",
+        "1988-01-29",
+        "female",
+        "+44 7700 900106",
+        "en",
+    ),
+    (
+        "يوسف",
+        "البلوشي",
+        "Yousuf Al-Balushi",
+        "1970-04-16",
+        "male",
+        "+968 9111 2014",
+        "ar",
+    ),
+    (
+        "Michael",
+        "O'Brien",
+        "",
+        "1959-09-09",
+        "male",
+        "+353 85 111 2015",
+        "en",
+    ),
+    (
+        "نورة",
+        "العتيبي",
+        "Noura Al-Otaibi",
+        "1985-12-24",
+        "female",
+        "+966 55 111 2016",
+        "ar",
+    ),
+    (
+        "Elena",
+        "Petrova",
+        "",
+        "1967-06-06",
+        "female",
+        "+44 7700 900107",
+        "en",
+    ),
+    (
+        "خالد",
+        "الزعبي",
+        "Khaled Al-Zoubi",
+        "1953-03-31",
+        "male",
+        "+962 79 111 2018",
+        "ar",
+    ),
+    (
+        "Omar",
+        "Farouk",
+        "عمر فاروق",
+        "1976-10-10",
+        "male",
+        "+971 50 111 2019",
+        "en",
+    ),
+    (
+        "هدى",
+        "السيد",
+        "Huda El-Sayed",
+        "1981-08-18",
+        "female",
+        "+20 100 111 2020",
+        "ar",
+    ),
 ];
 
 const CONDITIONS: [(&str, &str, &str); 6] = [
     ("Knee osteoarthritis, right", "active", "2019-03-01"),
     ("Knee osteoarthritis, left", "active", "2021-06-01"),
     ("Degenerative disc disease L4-L5", "active", "2018-09-01"),
-    ("Rotator cuff tendinopathy, right shoulder", "active", "2022-02-01"),
+    (
+        "Rotator cuff tendinopathy, right shoulder",
+        "active",
+        "2022-02-01",
+    ),
     ("Type 2 diabetes", "active", "2015-01-01"),
     ("Hypertension", "active", "2012-05-01"),
 ];
@@ -72,10 +236,30 @@ const ALLERGIES: [(&str, &str, &str); 4] = [
 ];
 
 const IMAGING: [(&str, &str, &str, &str); 4] = [
-    ("xray", "Right knee", "2026-08-14", "Medial joint space narrowing, osteophytes (KL grade 3)."),
-    ("mri", "Lumbar spine", "2026-05-02", "Disc desiccation and broad-based bulge at L4-L5."),
-    ("ultrasound", "Right shoulder", "2026-09-20", "Supraspinatus tendinopathy without full-thickness tear."),
-    ("mri", "Left knee", "2025-11-03", "Degenerative medial meniscus tear, cartilage thinning."),
+    (
+        "xray",
+        "Right knee",
+        "2026-08-14",
+        "Medial joint space narrowing, osteophytes (KL grade 3).",
+    ),
+    (
+        "mri",
+        "Lumbar spine",
+        "2026-05-02",
+        "Disc desiccation and broad-based bulge at L4-L5.",
+    ),
+    (
+        "ultrasound",
+        "Right shoulder",
+        "2026-09-20",
+        "Supraspinatus tendinopathy without full-thickness tear.",
+    ),
+    (
+        "mri",
+        "Left knee",
+        "2025-11-03",
+        "Degenerative medial meniscus tear, cartilage thinning.",
+    ),
 ];
 
 impl App {
@@ -83,10 +267,19 @@ impl App {
     /// that already has sites.
     pub async fn load_demo(&self) -> Result<Vec<DemoAccount>> {
         if !self.list_sites().await?.is_empty() {
-            return Err(AppError::Internal("the database is not empty: the demo clinic loads only into an empty one".into()));
+            return Err(AppError::Internal(
+                "the database is not empty: the demo clinic loads only into an empty one".into(),
+            ));
         }
         let site = self
-            .add_site(None, &NewSite { code: "DEMO".into(), name: "Cellpath Demo Clinic".into(), record_prefix: "CP".into() })
+            .add_site(
+                None,
+                &NewSite {
+                    code: "DEMO".into(),
+                    name: "Cellpath Demo Clinic".into(),
+                    record_prefix: "CP".into(),
+                },
+            )
             .await?;
         let site_id = SiteId::from_uuid(site.id);
         let staff = [
@@ -109,13 +302,20 @@ impl App {
                 },
             )
             .await?;
-            accounts.push(DemoAccount { username: username.into(), role, password: DEMO_PASSWORD.into() });
+            accounts.push(DemoAccount {
+                username: username.into(),
+                role,
+                password: DEMO_PASSWORD.into(),
+            });
         }
         // Registration and intake are done as the demo physician, so the
         // audit trail of the demo reads like a real clinic's.
         let physician = {
             let mut tx = self.begin().await?;
-            let user = tx.user_by_username("physician").await?.ok_or(AppError::NotFound)?;
+            let user = tx
+                .user_by_username("physician")
+                .await?
+                .ok_or(AppError::NotFound)?;
             self.actor_of(&mut tx, &user).await?
         };
         let mut first_patient: Option<PatientId> = None;
@@ -132,35 +332,92 @@ impl App {
                 address: String::new(),
                 preferred_language: (*lang).into(),
             };
-            let patient = self.register_patient(&physician, Some(site_id), &draft).await?;
+            let patient = self
+                .register_patient(&physician, Some(site_id), &draft)
+                .await?;
             first_patient.get_or_insert(patient.id);
             self.demo_intake(&physician, patient.id, i).await?;
         }
         if let Some(patient_id) = first_patient {
             self.demo_portal_user(patient_id).await?;
-            accounts.push(DemoAccount { username: "patient".into(), role: Role::Patient, password: DEMO_PASSWORD.into() });
+            accounts.push(DemoAccount {
+                username: "patient".into(),
+                role: Role::Patient,
+                password: DEMO_PASSWORD.into(),
+            });
         }
         Ok(accounts)
     }
 
     async fn demo_intake(&self, actor: &Actor, patient: PatientId, i: usize) -> Result<()> {
         let (name, status, onset) = CONDITIONS[i % 4];
-        let add = |kind, draft| async move { self.add_intake(actor, patient, kind, &draft).await.map(|_| ()) };
-        add(IntakeKind::Condition, IntakeDraft { name: name.into(), code: status.into(), start_date: onset.into(), ..Default::default() }).await?;
-        if i % 3 == 0 {
+        let add = |kind, draft| async move {
+            self.add_intake(actor, patient, kind, &draft)
+                .await
+                .map(|_| ())
+        };
+        add(
+            IntakeKind::Condition,
+            IntakeDraft {
+                name: name.into(),
+                code: status.into(),
+                start_date: onset.into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+        if i.is_multiple_of(3) {
             let (name, status, onset) = CONDITIONS[4 + i % 2];
-            add(IntakeKind::Condition, IntakeDraft { name: name.into(), code: status.into(), start_date: onset.into(), ..Default::default() }).await?;
+            add(
+                IntakeKind::Condition,
+                IntakeDraft {
+                    name: name.into(),
+                    code: status.into(),
+                    start_date: onset.into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
         }
         for offset in [0, 3] {
             let (name, class, dose) = MEDICATIONS[(i + offset) % MEDICATIONS.len()];
-            add(IntakeKind::Medication, IntakeDraft { name: name.into(), code: class.into(), detail: dose.into(), start_date: "2025-01-15".into(), ..Default::default() }).await?;
+            add(
+                IntakeKind::Medication,
+                IntakeDraft {
+                    name: name.into(),
+                    code: class.into(),
+                    detail: dose.into(),
+                    start_date: "2025-01-15".into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
         }
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             let (substance, severity, reaction) = ALLERGIES[(i / 2) % ALLERGIES.len()];
-            add(IntakeKind::Allergy, IntakeDraft { name: substance.into(), code: severity.into(), detail: reaction.into(), ..Default::default() }).await?;
+            add(
+                IntakeKind::Allergy,
+                IntakeDraft {
+                    name: substance.into(),
+                    code: severity.into(),
+                    detail: reaction.into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
         }
         let (modality, region, date, findings) = IMAGING[i % IMAGING.len()];
-        add(IntakeKind::Imaging, IntakeDraft { name: region.into(), code: modality.into(), start_date: date.into(), notes: findings.into(), ..Default::default() }).await?;
+        add(
+            IntakeKind::Imaging,
+            IntakeDraft {
+                name: region.into(),
+                code: modality.into(),
+                start_date: date.into(),
+                notes: findings.into(),
+                ..Default::default()
+            },
+        )
+        .await?;
         Ok(())
     }
 

@@ -129,7 +129,12 @@ pub struct AppConfig {
 
 impl Default for AppConfig {
     fn default() -> Self {
-        Self { session_hours: 12, invitation_hours: 72, lockout_after: 5, lockout_minutes: 15 }
+        Self {
+            session_hours: 12,
+            invitation_hours: 72,
+            lockout_after: 5,
+            lockout_minutes: 15,
+        }
     }
 }
 
@@ -143,7 +148,11 @@ pub struct App {
 
 impl App {
     pub fn new(store: Store, config: AppConfig) -> App {
-        App { store, config, clock: Arc::new(cellpath_store::now) }
+        App {
+            store,
+            config,
+            clock: Arc::new(cellpath_store::now),
+        }
     }
 
     /// Replaces the clock (tests).
@@ -176,7 +185,11 @@ impl App {
 
 /// Refuses an action the actor's role may not take.
 pub(crate) fn authorize(actor: &Actor, action: Action) -> Result<()> {
-    if actor.may(action) { Ok(()) } else { Err(AppError::Forbidden(action)) }
+    if actor.may(action) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(action))
+    }
 }
 
 /// What an audit entry says happened, before the actor and time are added.
@@ -194,12 +207,18 @@ impl Audited<'_> {
     /// The entry of `actor` (or the system, for `None`) at `at`.
     pub fn record(self, actor: Option<&Actor>, at: DateTime<Utc>) -> AuditRecord {
         let encode = |fields: &[(&str, String)]| {
-            if fields.is_empty() { String::new() } else { cellpath_store::encode_fields(fields) }
+            if fields.is_empty() {
+                String::new()
+            } else {
+                cellpath_store::encode_fields(fields)
+            }
         };
         AuditRecord {
             at,
             user_id: actor.map(|a| a.user_id.to_string()).unwrap_or_default(),
-            username: actor.map(|a| a.username.clone()).unwrap_or_else(|| "system".into()),
+            username: actor
+                .map(|a| a.username.clone())
+                .unwrap_or_else(|| "system".into()),
             role: actor.map(|a| a.role.code().to_string()).unwrap_or_default(),
             site_id: self.site_id.map(|s| s.to_string()).unwrap_or_default(),
             action: self.action.code().to_string(),

@@ -44,7 +44,12 @@ impl App {
     /// Reads a patient the actor may reach: staff at the patient's site with
     /// `ViewPatient`, or the patient themself. Anything else is "not found",
     /// so that guessing ids tells nothing.
-    pub(crate) async fn patient_in_scope(&self, tx: &mut Tx, actor: &Actor, id: PatientId) -> Result<Patient> {
+    pub(crate) async fn patient_in_scope(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        id: PatientId,
+    ) -> Result<Patient> {
         let patient = match tx.patient(id).await {
             Ok(p) => p,
             Err(StoreError::NotFound) => return Err(AppError::NotFound),
@@ -55,25 +60,39 @@ impl App {
         } else {
             actor.sites.contains(&patient.site_id)
         };
-        if reachable { Ok(patient) } else { Err(AppError::NotFound) }
+        if reachable {
+            Ok(patient)
+        } else {
+            Err(AppError::NotFound)
+        }
     }
 
     /// Registers a patient at `site` (or the actor's first site).
-    pub async fn register_patient(&self, actor: &Actor, site: Option<SiteId>, draft: &PatientDraft) -> Result<Patient> {
+    pub async fn register_patient(
+        &self,
+        actor: &Actor,
+        site: Option<SiteId>,
+        draft: &PatientDraft,
+    ) -> Result<Patient> {
         authorize(actor, Action::RegisterPatient)?;
         let now = self.now();
         let demographics = draft.validate(now.date_naive())?;
         let site_id = match site {
             Some(site) if actor.sites.contains(&site) => site,
             Some(_) => return Err(Issues(vec![Issue::new("site", IssueCode::UnknownCode)]).into()),
-            None => *actor.sites.first().ok_or(AppError::Forbidden(Action::RegisterPatient))?,
+            None => *actor
+                .sites
+                .first()
+                .ok_or(AppError::Forbidden(Action::RegisterPatient))?,
         };
         let mut tx = self.begin().await?;
         let record_number = match demographics.record_number {
             Some(number) => number,
             None => {
                 let site_row = tx.site(site_id.as_uuid()).await?;
-                let n = tx.next_counter(&site_id.to_string(), "record_number").await?;
+                let n = tx
+                    .next_counter(&site_id.to_string(), "record_number")
+                    .await?;
                 RecordNumber::generated(&site_row.record_prefix, n)
             }
         };
@@ -119,7 +138,11 @@ impl App {
 
     /// Opens a chart; the view is written to the audit trail.
     pub async fn patient_chart(&self, actor: &Actor, id: PatientId) -> Result<Chart> {
-        let action = if actor.role == Role::Patient { Action::ViewOwnRecord } else { Action::ViewPatient };
+        let action = if actor.role == Role::Patient {
+            Action::ViewOwnRecord
+        } else {
+            Action::ViewPatient
+        };
         authorize(actor, action)?;
         self.chart(actor, id).await
     }
@@ -167,7 +190,9 @@ impl App {
             return Err(AppError::Conflict(Current::Patient(Box::new(before))));
         }
         let after = Patient {
-            record_number: demographics.record_number.unwrap_or_else(|| before.record_number.clone()),
+            record_number: demographics
+                .record_number
+                .unwrap_or_else(|| before.record_number.clone()),
             given_name: demographics.given_name,
             family_name: demographics.family_name,
             other_script_name: demographics.other_script_name,
@@ -205,14 +230,28 @@ impl App {
     }
 
     /// Patients of the actor's sites matching `text`; the search is audited.
-    pub async fn search_patients(&self, actor: &Actor, text: &str, limit: i64, offset: i64) -> Result<SearchPage> {
+    pub async fn search_patients(
+        &self,
+        actor: &Actor,
+        text: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<SearchPage> {
         authorize(actor, Action::SearchPatients)?;
         let mut issues = Issues::default();
         if text.chars().count() > 200 {
-            issues.push(Issue { field: "q".into(), code: IssueCode::TooLong, limit: Some(200) });
+            issues.push(Issue {
+                field: "q".into(),
+                code: IssueCode::TooLong,
+                limit: Some(200),
+            });
         }
         if !(1..=PAGE_MAX).contains(&limit) {
-            issues.push(Issue { field: "limit".into(), code: IssueCode::OutOfRange, limit: Some(PAGE_MAX as u32) });
+            issues.push(Issue {
+                field: "limit".into(),
+                code: IssueCode::OutOfRange,
+                limit: Some(PAGE_MAX as u32),
+            });
         }
         if offset < 0 {
             issues.add("offset", IssueCode::OutOfRange);
@@ -222,7 +261,9 @@ impl App {
         }
         let query = SearchQuery::parse(text);
         let mut tx = self.begin().await?;
-        let mut patients = tx.search_patients(&actor.sites, &query, limit + 1, offset).await?;
+        let mut patients = tx
+            .search_patients(&actor.sites, &query, limit + 1, offset)
+            .await?;
         let has_more = patients.len() as i64 > limit;
         patients.truncate(usize::try_from(limit).unwrap_or(0));
         let record = Audited {
@@ -232,7 +273,10 @@ impl App {
             patient_id: None,
             site_id: actor.sites.first().copied(),
             before: vec![],
-            after: vec![("query", text.to_string()), ("results", patients.len().to_string())],
+            after: vec![
+                ("query", text.to_string()),
+                ("results", patients.len().to_string()),
+            ],
         }
         .record(Some(actor), self.now());
         tx.append_audit(&record).await?;
@@ -241,8 +285,17 @@ impl App {
     }
 
     /// One intake list of a patient; the view is audited.
-    pub async fn intake_list(&self, actor: &Actor, patient_id: PatientId, kind: IntakeKind) -> Result<Vec<IntakeEntry>> {
-        let action = if actor.role == Role::Patient { Action::ViewOwnRecord } else { Action::ViewPatient };
+    pub async fn intake_list(
+        &self,
+        actor: &Actor,
+        patient_id: PatientId,
+        kind: IntakeKind,
+    ) -> Result<Vec<IntakeEntry>> {
+        let action = if actor.role == Role::Patient {
+            Action::ViewOwnRecord
+        } else {
+            Action::ViewPatient
+        };
         authorize(actor, action)?;
         let mut tx = self.begin().await?;
         let patient = self.patient_in_scope(&mut tx, actor, patient_id).await?;
@@ -329,11 +382,18 @@ impl App {
         let now = self.now();
         let item = IntakeItem::validate(kind, draft, now.date_naive())?;
         let mut tx = self.begin().await?;
-        let before = self.entry_in_scope(&mut tx, actor, patient_id, kind, id).await?;
+        let before = self
+            .entry_in_scope(&mut tx, actor, patient_id, kind, id)
+            .await?;
         if before.version != expected_version {
             return Err(AppError::Conflict(Current::Intake(Box::new(before))));
         }
-        let after = IntakeEntry { item, version: before.version + 1, updated_at: now, ..before.clone() };
+        let after = IntakeEntry {
+            item,
+            version: before.version + 1,
+            updated_at: now,
+            ..before.clone()
+        };
         match tx.update_intake(&after, expected_version).await {
             Ok(()) => {}
             Err(StoreError::Conflict { .. }) => {
@@ -368,7 +428,9 @@ impl App {
         authorize(actor, Action::EditIntake)?;
         let now = self.now();
         let mut tx = self.begin().await?;
-        let before = self.entry_in_scope(&mut tx, actor, patient_id, kind, id).await?;
+        let before = self
+            .entry_in_scope(&mut tx, actor, patient_id, kind, id)
+            .await?;
         if before.version != expected_version {
             return Err(AppError::Conflict(Current::Intake(Box::new(before))));
         }

@@ -37,32 +37,66 @@ async fn clinic_with_clock(backend: &Backend) -> (Clinic, TestClock) {
 async fn register(clinic: &Clinic, given: &str) -> Patient {
     clinic
         .app
-        .register_patient(clinic.actor(Role::Coordinator), None, &patient_draft(given, "Test"))
+        .register_patient(
+            clinic.actor(Role::Coordinator),
+            None,
+            &patient_draft(given, "Test"),
+        )
         .await
         .expect("register")
 }
 
 async fn portal_user(clinic: &Clinic, patient: &Patient, username: &str) -> SignedIn {
-    let (token, _) = clinic.app.invite_patient(clinic.actor(Role::Nurse), patient.id).await.expect("invite");
-    clinic.app.accept_invitation(&token, username, PASSWORD).await.expect("accept")
+    let (token, _) = clinic
+        .app
+        .invite_patient(clinic.actor(Role::Nurse), patient.id)
+        .await
+        .expect("invite");
+    clinic
+        .app
+        .accept_invitation(&token, username, PASSWORD)
+        .await
+        .expect("accept")
 }
 
 fn medication() -> IntakeDraft {
-    IntakeDraft { name: "Ibuprofen".into(), code: "nsaid".into(), detail: "400 mg".into(), ..Default::default() }
+    IntakeDraft {
+        name: "Ibuprofen".into(),
+        code: "nsaid".into(),
+        detail: "400 mg".into(),
+        ..Default::default()
+    }
 }
 
 /// Tries one action as `actor`; `Ok` when it went through.
-async fn attempt(clinic: &Clinic, actor: &Actor, action: Action, target: &Patient) -> Result<(), AppError> {
+async fn attempt(
+    clinic: &Clinic,
+    actor: &Actor,
+    action: Action,
+    target: &Patient,
+) -> Result<(), AppError> {
     let app = &clinic.app;
     match action {
         Action::SearchPatients => app.search_patients(actor, "", 10, 0).await.map(|_| ()),
         Action::ViewPatient => app.patient_chart(actor, target.id).await.map(|_| ()),
-        Action::RegisterPatient => app.register_patient(actor, None, &patient_draft("New", "Person")).await.map(|_| ()),
+        Action::RegisterPatient => app
+            .register_patient(actor, None, &patient_draft("New", "Person"))
+            .await
+            .map(|_| ()),
         Action::EditDemographics => {
-            let current = app.patient_chart(clinic.actor(Role::Physician), target.id).await.expect("read").patient;
-            app.update_patient(actor, target.id, current.version, &current.to_draft()).await.map(|_| ())
+            let current = app
+                .patient_chart(clinic.actor(Role::Physician), target.id)
+                .await
+                .expect("read")
+                .patient;
+            app.update_patient(actor, target.id, current.version, &current.to_draft())
+                .await
+                .map(|_| ())
         }
-        Action::EditIntake => app.add_intake(actor, target.id, IntakeKind::Medication, &medication()).await.map(|_| ()),
+        Action::EditIntake => app
+            .add_intake(actor, target.id, IntakeKind::Medication, &medication())
+            .await
+            .map(|_| ()),
         Action::InvitePatient => {
             let fresh = register(clinic, "Invitee").await;
             app.invite_patient(actor, fresh.id).await.map(|_| ())
@@ -73,7 +107,14 @@ async fn attempt(clinic: &Clinic, actor: &Actor, action: Action, target: &Patien
             .add_site(
                 Some(actor),
                 &cellpath_app::admin::NewSite {
-                    code: format!("S{}", uuid::Uuid::now_v7().simple().to_string().get(20..28).unwrap_or("X")),
+                    code: format!(
+                        "S{}",
+                        uuid::Uuid::now_v7()
+                            .simple()
+                            .to_string()
+                            .get(20..28)
+                            .unwrap_or("X")
+                    ),
                     name: "Another site".into(),
                     record_prefix: "AS".into(),
                 },

@@ -28,7 +28,12 @@ struct Cli {
 #[derive(Args, Clone)]
 struct DbArgs {
     /// Database: `sqlite://PATH` (embedded, created on first start) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "CELLPATH_DATABASE_URL", default_value = "sqlite://cellpath.db", global = true)]
+    #[arg(
+        long,
+        env = "CELLPATH_DATABASE_URL",
+        default_value = "sqlite://cellpath.db",
+        global = true
+    )]
     database_url: String,
 }
 
@@ -116,7 +121,9 @@ enum TokenCommand {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CELLPATH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::env::var("CELLPATH_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {
@@ -128,7 +135,10 @@ async fn open(db: &DbArgs) -> Result<App> {
     let store = Store::connect(&db.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&db.database_url)))?;
-    store.migrate().await.context("cannot migrate the database")?;
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
     Ok(App::new(store, AppConfig::default()))
 }
 
@@ -152,12 +162,20 @@ fn app_error(err: AppError) -> anyhow::Error {
 }
 
 async fn serve(app: App, args: &ServeArgs, started: Instant) -> Result<()> {
-    let state = AppState { app: app.clone(), config: WebConfig { secure_cookies: args.secure_cookies } };
+    let state = AppState {
+        app: app.clone(),
+        config: WebConfig {
+            secure_cookies: args.secure_cookies,
+        },
+    };
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = listener.local_addr()?;
-    println!("Cellpath is running at http://{addr}/ (ready in {} ms)", started.elapsed().as_millis());
+    println!(
+        "Cellpath is running at http://{addr}/ (ready in {} ms)",
+        started.elapsed().as_millis()
+    );
     tracing::info!(%addr, engine = ?app.store().engine(), "listening");
     cellpath_web::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("shutting down: waiting for open requests and connections");
@@ -188,7 +206,10 @@ async fn shutdown_signal() {
 
 fn read_password() -> Result<String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
     let password = line.trim_end_matches(['\n', '\r']).to_string();
     if password.is_empty() {
         bail!("no password on standard input");
@@ -215,11 +236,22 @@ async fn run(cli: Cli) -> Result<()> {
                 secure_cookies: false,
             };
             if demo_accounts.is_empty() {
-                println!("Using the existing database {}.", redact(&cli.db.database_url));
+                println!(
+                    "Using the existing database {}.",
+                    redact(&cli.db.database_url)
+                );
             } else {
-                println!("Loaded the demo clinic into {}. Sign in with:", redact(&cli.db.database_url));
+                println!(
+                    "Loaded the demo clinic into {}. Sign in with:",
+                    redact(&cli.db.database_url)
+                );
                 for account in &demo_accounts {
-                    println!("  {:<12} {:<12} password: {}", account.username, account.role.code(), account.password);
+                    println!(
+                        "  {:<12} {:<12} password: {}",
+                        account.username,
+                        account.role.code(),
+                        account.password
+                    );
                 }
             }
             serve(app, &serve_args, started).await
@@ -238,20 +270,44 @@ async fn run(cli: Cli) -> Result<()> {
             let accounts = app.load_demo().await.map_err(app_error)?;
             println!("Loaded the demo clinic. Accounts:");
             for account in &accounts {
-                println!("  {:<12} {:<12} password: {}", account.username, account.role.code(), account.password);
+                println!(
+                    "  {:<12} {:<12} password: {}",
+                    account.username,
+                    account.role.code(),
+                    account.password
+                );
             }
             Ok(())
         }
-        Some(Command::User(UserCommand::Add { username, role, site, display_name, password_stdin })) => {
-            let role = Role::parse(&role)
-                .filter(|r| r.is_staff())
-                .ok_or_else(|| anyhow!("unknown role {role:?}: use admin, physician, nurse, lab_tech or coordinator"))?;
-            let password = if password_stdin { read_password()? } else { bail!("use --password-stdin") };
+        Some(Command::User(UserCommand::Add {
+            username,
+            role,
+            site,
+            display_name,
+            password_stdin,
+        })) => {
+            let role = Role::parse(&role).filter(|r| r.is_staff()).ok_or_else(|| {
+                anyhow!(
+                    "unknown role {role:?}: use admin, physician, nurse, lab_tech or coordinator"
+                )
+            })?;
+            let password = if password_stdin {
+                read_password()?
+            } else {
+                bail!("use --password-stdin")
+            };
             let app = open(&cli.db).await?;
             let site_row = match app.site_by_code(&site).await.map_err(app_error)? {
                 Some(row) => row,
                 None if app.list_sites().await.map_err(app_error)?.is_empty() => app
-                    .add_site(None, &NewSite { code: site.clone(), name: site.clone(), record_prefix: "CP".into() })
+                    .add_site(
+                        None,
+                        &NewSite {
+                            code: site.clone(),
+                            name: site.clone(),
+                            record_prefix: "CP".into(),
+                        },
+                    )
                     .await
                     .map_err(app_error)?,
                 None => bail!("no site with code {site:?} (add it with `cellpath site add`)"),
@@ -268,7 +324,12 @@ async fn run(cli: Cli) -> Result<()> {
             )
             .await
             .map_err(app_error)?;
-            println!("Added {} ({}) at site {}.", username.trim().to_lowercase(), role.code(), site_row.code);
+            println!(
+                "Added {} ({}) at site {}.",
+                username.trim().to_lowercase(),
+                role.code(),
+                site_row.code
+            );
             Ok(())
         }
         Some(Command::User(UserCommand::EnableTotp { username })) => {
@@ -277,9 +338,23 @@ async fn run(cli: Cli) -> Result<()> {
             println!("{url}");
             Ok(())
         }
-        Some(Command::Site(SiteCommand::Add { code, name, record_prefix })) => {
+        Some(Command::Site(SiteCommand::Add {
+            code,
+            name,
+            record_prefix,
+        })) => {
             let app = open(&cli.db).await?;
-            let site = app.add_site(None, &NewSite { code, name, record_prefix }).await.map_err(app_error)?;
+            let site = app
+                .add_site(
+                    None,
+                    &NewSite {
+                        code,
+                        name,
+                        record_prefix,
+                    },
+                )
+                .await
+                .map_err(app_error)?;
             println!("Added site {} ({}).", site.code, site.name);
             Ok(())
         }

@@ -17,7 +17,12 @@ fn cellpath(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Output {
         .spawn()
         .expect("run cellpath");
     if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
     }
     drop(child.stdin.take());
     child.wait_with_output().expect("wait")
@@ -32,10 +37,17 @@ fn bad_usage_exits_2_and_every_subcommand_has_help() {
     let db_dir = tempfile::tempdir().expect("dir");
     let db = format!("sqlite://{}", db_dir.path().join("x.db").display());
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_cellpath")).args(args).env("CELLPATH_DATABASE_URL", &db).output().expect("run")
+        Command::new(env!("CARGO_BIN_EXE_cellpath"))
+            .args(args)
+            .env("CELLPATH_DATABASE_URL", &db)
+            .output()
+            .expect("run")
     };
     assert_eq!(run(&["no-such-command"]).status.code(), Some(2));
-    assert_eq!(run(&["user", "add", "--username", "x"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["user", "add", "--username", "x"]).status.code(),
+        Some(2)
+    );
     for sub in [
         vec!["serve"],
         vec!["migrate"],

@@ -132,13 +132,22 @@ impl std::fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ChainBreak::ContentChanged { seq } => {
-                write!(f, "entry {seq} does not match its hash (edited, or moved from another position)")
+                write!(
+                    f,
+                    "entry {seq} does not match its hash (edited, or moved from another position)"
+                )
             }
             ChainBreak::LinkBroken { seq } => {
-                write!(f, "entry {seq} does not follow the entry before it (deleted or reordered)")
+                write!(
+                    f,
+                    "entry {seq} does not follow the entry before it (deleted or reordered)"
+                )
             }
             ChainBreak::Gap { expected, found } => {
-                write!(f, "entry {expected} is missing (next entry found is {found})")
+                write!(
+                    f,
+                    "entry {expected} is missing (next entry found is {found})"
+                )
             }
         }
     }
@@ -155,7 +164,11 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self { expected_seq: 1, prev_hash: GENESIS_HASH.to_string(), checked: 0 }
+        Self {
+            expected_seq: 1,
+            prev_hash: GENESIS_HASH.to_string(),
+            checked: 0,
+        }
     }
 }
 
@@ -163,7 +176,10 @@ impl ChainVerifier {
     /// Checks the next entry; the first break found is returned.
     pub fn next(&mut self, entry: &ChainedEntry) -> Result<(), ChainBreak> {
         if entry.seq != self.expected_seq {
-            return Err(ChainBreak::Gap { expected: self.expected_seq, found: entry.seq });
+            return Err(ChainBreak::Gap {
+                expected: self.expected_seq,
+                found: entry.seq,
+            });
         }
         if entry.record.chain_hash(entry.seq, &entry.prev_hash) != entry.hash {
             return Err(ChainBreak::ContentChanged { seq: entry.seq });
@@ -204,7 +220,12 @@ mod tests {
             .map(|seq| {
                 let rec = record(seq);
                 let hash = rec.chain_hash(seq, &prev);
-                let entry = ChainedEntry { seq, record: rec, prev_hash: prev.clone(), hash: hash.clone() };
+                let entry = ChainedEntry {
+                    seq,
+                    record: rec,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
                 prev = hash;
                 entry
             })
@@ -229,7 +250,13 @@ mod tests {
 
         let mut deleted = chain(5);
         deleted.remove(1);
-        assert_eq!(verify(&deleted), Err(ChainBreak::Gap { expected: 2, found: 3 }));
+        assert_eq!(
+            verify(&deleted),
+            Err(ChainBreak::Gap {
+                expected: 2,
+                found: 3
+            })
+        );
 
         let mut reordered = chain(5);
         // Swap the content of two entries but keep positions.

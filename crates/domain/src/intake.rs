@@ -65,8 +65,12 @@ pub enum IntakeKind {
 }
 
 impl IntakeKind {
-    pub const ALL: [IntakeKind; 4] =
-        [IntakeKind::Condition, IntakeKind::Medication, IntakeKind::Allergy, IntakeKind::Imaging];
+    pub const ALL: [IntakeKind; 4] = [
+        IntakeKind::Condition,
+        IntakeKind::Medication,
+        IntakeKind::Allergy,
+        IntakeKind::Imaging,
+    ];
 
     /// The URL segment and catalogue stem of the list.
     pub fn slug(self) -> &'static str {
@@ -150,18 +154,28 @@ impl IntakeItem {
     }
 
     /// Validates a draft as an entry of `kind`, reporting every problem.
-    pub fn validate(kind: IntakeKind, draft: &IntakeDraft, today: NaiveDate) -> Result<IntakeItem, Issues> {
+    pub fn validate(
+        kind: IntakeKind,
+        draft: &IntakeDraft,
+        today: NaiveDate,
+    ) -> Result<IntakeItem, Issues> {
         let mut issues = Issues::default();
         let [name_f, code_f, detail_f, start_f, end_f, notes_f] = IntakeItem::field_names(kind);
         let name = issues.check(text::required(name_f, &draft.name, SHORT_MAX));
         let item = match kind {
             IntakeKind::Condition => {
                 let status = issues.check(ConditionStatus::parse(code_f, &draft.code));
-                let onset = issues.check(text::optional_date(start_f, &draft.start_date, today, true));
+                let onset =
+                    issues.check(text::optional_date(start_f, &draft.start_date, today, true));
                 let notes = issues.check(text::optional(notes_f, &draft.notes, LONG_MAX));
                 match (name, status, onset, notes) {
                     (Some(name), Some(status), Some(onset), Some(notes)) => {
-                        Some(IntakeItem::Condition { name, status, onset, notes })
+                        Some(IntakeItem::Condition {
+                            name,
+                            status,
+                            onset,
+                            notes,
+                        })
                     }
                     _ => None,
                 }
@@ -169,8 +183,10 @@ impl IntakeItem {
             IntakeKind::Medication => {
                 let class = issues.check(MedicationClass::parse(code_f, &draft.code));
                 let dose = issues.check(text::optional(detail_f, &draft.detail, SHORT_MAX));
-                let started = issues.check(text::optional_date(start_f, &draft.start_date, today, true));
-                let stopped = issues.check(text::optional_date(end_f, &draft.end_date, today, false));
+                let started =
+                    issues.check(text::optional_date(start_f, &draft.start_date, today, true));
+                let stopped =
+                    issues.check(text::optional_date(end_f, &draft.end_date, today, false));
                 if let (Some(Some(s)), Some(Some(e))) = (started, stopped)
                     && e < s
                 {
@@ -178,7 +194,13 @@ impl IntakeItem {
                 }
                 match (name, class, dose, started, stopped) {
                     (Some(name), Some(class), Some(dose), Some(started), Some(stopped)) => {
-                        Some(IntakeItem::Medication { name, class, dose, started, stopped })
+                        Some(IntakeItem::Medication {
+                            name,
+                            class,
+                            dose,
+                            started,
+                            stopped,
+                        })
                     }
                     _ => None,
                 }
@@ -188,18 +210,28 @@ impl IntakeItem {
                 let reaction = issues.check(text::optional(detail_f, &draft.detail, SHORT_MAX));
                 match (name, severity, reaction) {
                     (Some(substance), Some(severity), Some(reaction)) => {
-                        Some(IntakeItem::Allergy { substance, reaction, severity })
+                        Some(IntakeItem::Allergy {
+                            substance,
+                            reaction,
+                            severity,
+                        })
                     }
                     _ => None,
                 }
             }
             IntakeKind::Imaging => {
                 let modality = issues.check(ImagingModality::parse(code_f, &draft.code));
-                let performed_on = issues.check(text::date(start_f, &draft.start_date, today, true));
+                let performed_on =
+                    issues.check(text::date(start_f, &draft.start_date, today, true));
                 let findings = issues.check(text::optional(notes_f, &draft.notes, LONG_MAX));
                 match (name, modality, performed_on, findings) {
                     (Some(region), Some(modality), Some(performed_on), Some(findings)) => {
-                        Some(IntakeItem::Imaging { modality, region, performed_on, findings })
+                        Some(IntakeItem::Imaging {
+                            modality,
+                            region,
+                            performed_on,
+                            findings,
+                        })
                     }
                     _ => None,
                 }
@@ -213,17 +245,31 @@ impl IntakeItem {
 
     /// The draft that fills an edit form with this entry's values.
     pub fn to_draft(&self) -> IntakeDraft {
-        let date = |d: &Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+        let date = |d: &Option<NaiveDate>| {
+            d.map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default()
+        };
         let text = |t: &Option<String>| t.clone().unwrap_or_default();
         match self {
-            IntakeItem::Condition { name, status, onset, notes } => IntakeDraft {
+            IntakeItem::Condition {
+                name,
+                status,
+                onset,
+                notes,
+            } => IntakeDraft {
                 name: name.clone(),
                 code: status.code().into(),
                 start_date: date(onset),
                 notes: text(notes),
                 ..IntakeDraft::default()
             },
-            IntakeItem::Medication { name, class, dose, started, stopped } => IntakeDraft {
+            IntakeItem::Medication {
+                name,
+                class,
+                dose,
+                started,
+                stopped,
+            } => IntakeDraft {
                 name: name.clone(),
                 code: class.code().into(),
                 detail: text(dose),
@@ -231,13 +277,22 @@ impl IntakeItem {
                 end_date: date(stopped),
                 ..IntakeDraft::default()
             },
-            IntakeItem::Allergy { substance, reaction, severity } => IntakeDraft {
+            IntakeItem::Allergy {
+                substance,
+                reaction,
+                severity,
+            } => IntakeDraft {
                 name: substance.clone(),
                 code: severity.code().into(),
                 detail: text(reaction),
                 ..IntakeDraft::default()
             },
-            IntakeItem::Imaging { modality, region, performed_on, findings } => IntakeDraft {
+            IntakeItem::Imaging {
+                modality,
+                region,
+                performed_on,
+                findings,
+            } => IntakeDraft {
                 name: region.clone(),
                 code: modality.code().into(),
                 start_date: date(&Some(*performed_on)),
@@ -250,7 +305,14 @@ impl IntakeItem {
     /// The fields as (name, value) pairs, for the audit trail's before and after.
     pub fn audit_fields(&self) -> Vec<(&'static str, String)> {
         let draft = self.to_draft();
-        let values = [draft.name, draft.code, draft.detail, draft.start_date, draft.end_date, draft.notes];
+        let values = [
+            draft.name,
+            draft.code,
+            draft.detail,
+            draft.start_date,
+            draft.end_date,
+            draft.notes,
+        ];
         IntakeItem::field_names(self.kind())
             .into_iter()
             .zip(values)
@@ -292,28 +354,69 @@ mod tests {
 
     #[test]
     fn intake_rules() {
-        let cases: &[(IntakeKind, IntakeDraft, &[(&str, IssueCode)])] = &[
-            (IntakeKind::Medication, draft("Ibuprofen", "nsaid", "400 mg", "2026-01-01", ""), &[]),
-            (IntakeKind::Medication, draft("Ibuprofen", "painkiller", "", "", ""), &[("class", IssueCode::UnknownCode)]),
+        type Case = (
+            IntakeKind,
+            IntakeDraft,
+            &'static [(&'static str, IssueCode)],
+        );
+        let cases: &[Case] = &[
+            (
+                IntakeKind::Medication,
+                draft("Ibuprofen", "nsaid", "400 mg", "2026-01-01", ""),
+                &[],
+            ),
+            (
+                IntakeKind::Medication,
+                draft("Ibuprofen", "painkiller", "", "", ""),
+                &[("class", IssueCode::UnknownCode)],
+            ),
             (
                 IntakeKind::Medication,
                 draft("Warfarin", "anticoagulant", "", "2026-05-01", "2026-04-01"),
                 &[("stopped", IssueCode::DateOrder)],
             ),
-            (IntakeKind::Medication, draft("", "", "", "2099-01-01", ""), &[
-                ("name", IssueCode::Required),
-                ("class", IssueCode::Required),
-                ("started", IssueCode::DateInFuture),
-            ]),
-            (IntakeKind::Condition, draft("Knee osteoarthritis", "active", "", "2020-01-01", ""), &[]),
-            (IntakeKind::Condition, draft("Knee", "cured", "", "", ""), &[("status", IssueCode::UnknownCode)]),
-            (IntakeKind::Allergy, draft("Penicillin", "severe", "rash", "", ""), &[]),
-            (IntakeKind::Allergy, draft("Latex", "deadly", "", "", ""), &[("severity", IssueCode::UnknownCode)]),
-            (IntakeKind::Imaging, draft("Right knee", "mri", "", "2026-06-01", ""), &[]),
-            (IntakeKind::Imaging, draft("Right knee", "ct", "", "", ""), &[
-                ("modality", IssueCode::UnknownCode),
-                ("performed_on", IssueCode::Required),
-            ]),
+            (
+                IntakeKind::Medication,
+                draft("", "", "", "2099-01-01", ""),
+                &[
+                    ("name", IssueCode::Required),
+                    ("class", IssueCode::Required),
+                    ("started", IssueCode::DateInFuture),
+                ],
+            ),
+            (
+                IntakeKind::Condition,
+                draft("Knee osteoarthritis", "active", "", "2020-01-01", ""),
+                &[],
+            ),
+            (
+                IntakeKind::Condition,
+                draft("Knee", "cured", "", "", ""),
+                &[("status", IssueCode::UnknownCode)],
+            ),
+            (
+                IntakeKind::Allergy,
+                draft("Penicillin", "severe", "rash", "", ""),
+                &[],
+            ),
+            (
+                IntakeKind::Allergy,
+                draft("Latex", "deadly", "", "", ""),
+                &[("severity", IssueCode::UnknownCode)],
+            ),
+            (
+                IntakeKind::Imaging,
+                draft("Right knee", "mri", "", "2026-06-01", ""),
+                &[],
+            ),
+            (
+                IntakeKind::Imaging,
+                draft("Right knee", "ct", "", "", ""),
+                &[
+                    ("modality", IssueCode::UnknownCode),
+                    ("performed_on", IssueCode::Required),
+                ],
+            ),
         ];
         for (kind, draft, expected) in cases {
             let got = IntakeItem::validate(*kind, draft, today());

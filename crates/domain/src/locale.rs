@@ -70,9 +70,7 @@ impl Locale {
             Locale::Ar => text
                 .chars()
                 .map(|c| match c.to_digit(10) {
-                    Some(d) if c.is_ascii_digit() => {
-                        char::from_u32(0x0660 + d).unwrap_or(c)
-                    }
+                    Some(d) if c.is_ascii_digit() => char::from_u32(0x0660 + d).unwrap_or(c),
                     _ => c,
                 })
                 .collect(),
@@ -85,8 +83,18 @@ impl Locale {
             "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
         ];
         const AR: [&str; 12] = [
-            "يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
-            "أكتوبر", "نوفمبر", "ديسمبر",
+            "يناير",
+            "فبراير",
+            "مارس",
+            "أبريل",
+            "مايو",
+            "يونيو",
+            "يوليو",
+            "أغسطس",
+            "سبتمبر",
+            "أكتوبر",
+            "نوفمبر",
+            "ديسمبر",
         ];
         let month_idx = date.month0() as usize;
         match self {

@@ -51,7 +51,11 @@ impl RecordNumber {
             return Err(Issue::new(field, IssueCode::Required));
         }
         if value.len() > 32 {
-            return Err(Issue { field: field.into(), code: IssueCode::TooLong, limit: Some(32) });
+            return Err(Issue {
+                field: field.into(),
+                code: IssueCode::TooLong,
+                limit: Some(32),
+            });
         }
         if !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             return Err(Issue::new(field, IssueCode::InvalidFormat));
@@ -77,7 +81,11 @@ fn phone(field: &str, raw: &str) -> Result<Option<String>, Issue> {
         return Ok(None);
     }
     if value.chars().count() > 32 {
-        return Err(Issue { field: field.into(), code: IssueCode::TooLong, limit: Some(32) });
+        return Err(Issue {
+            field: field.into(),
+            code: IssueCode::TooLong,
+            limit: Some(32),
+        });
     }
     let allowed = value.chars().all(|c| {
         c.is_ascii_digit()
@@ -144,14 +152,23 @@ impl PatientDraft {
         let record_number = if self.record_number.trim().is_empty() {
             Some(None)
         } else {
-            issues.check(RecordNumber::parse("record_number", &self.record_number)).map(Some)
+            issues
+                .check(RecordNumber::parse("record_number", &self.record_number))
+                .map(Some)
         };
         let given_name = issues.check(text::required("given_name", &self.given_name, NAME_MAX));
         let family_name = issues.check(text::required("family_name", &self.family_name, NAME_MAX));
-        let other_script_name =
-            issues.check(text::optional("other_script_name", &self.other_script_name, SHORT_MAX));
-        let date_of_birth =
-            issues.check(text::date("date_of_birth", &self.date_of_birth, today, true));
+        let other_script_name = issues.check(text::optional(
+            "other_script_name",
+            &self.other_script_name,
+            SHORT_MAX,
+        ));
+        let date_of_birth = issues.check(text::date(
+            "date_of_birth",
+            &self.date_of_birth,
+            today,
+            true,
+        ));
         let sex = issues.check(Sex::parse("sex", &self.sex));
         let phone = issues.check(phone("phone", &self.phone));
         let email = issues.check(email("email", &self.email));
@@ -161,7 +178,9 @@ impl PatientDraft {
         } else {
             let parsed = Locale::parse(&self.preferred_language)
                 .filter(|l| l.code() == self.preferred_language.trim());
-            issues.check(parsed.ok_or_else(|| Issue::new("preferred_language", IssueCode::UnknownCode)))
+            issues.check(
+                parsed.ok_or_else(|| Issue::new("preferred_language", IssueCode::UnknownCode)),
+            )
         };
         match (
             record_number,
@@ -299,7 +318,10 @@ mod tests {
     #[test]
     fn a_good_draft_validates() {
         let d = good().validate(today()).expect("valid");
-        assert_eq!(d.record_number.as_ref().map(RecordNumber::as_str), Some("CP-000001"));
+        assert_eq!(
+            d.record_number.as_ref().map(RecordNumber::as_str),
+            Some("CP-000001")
+        );
         assert_eq!(d.preferred_language, Locale::Ar);
         assert_eq!(d.address, None);
     }
@@ -308,17 +330,53 @@ mod tests {
     fn every_problem_is_reported_with_its_field() {
         type Edit = fn(&mut PatientDraft);
         let cases: &[(Edit, &str, IssueCode)] = &[
-            (|d| d.given_name = String::new(), "given_name", IssueCode::Required),
-            (|d| d.family_name = "x".repeat(101), "family_name", IssueCode::TooLong),
-            (|d| d.date_of_birth = "2030-01-01".into(), "date_of_birth", IssueCode::DateInFuture),
-            (|d| d.date_of_birth = "2001-02-30".into(), "date_of_birth", IssueCode::InvalidDate),
+            (
+                |d| d.given_name = String::new(),
+                "given_name",
+                IssueCode::Required,
+            ),
+            (
+                |d| d.family_name = "x".repeat(101),
+                "family_name",
+                IssueCode::TooLong,
+            ),
+            (
+                |d| d.date_of_birth = "2030-01-01".into(),
+                "date_of_birth",
+                IssueCode::DateInFuture,
+            ),
+            (
+                |d| d.date_of_birth = "2001-02-30".into(),
+                "date_of_birth",
+                IssueCode::InvalidDate,
+            ),
             (|d| d.sex = "f".into(), "sex", IssueCode::UnknownCode),
             (|d| d.phone = "12".into(), "phone", IssueCode::InvalidFormat),
-            (|d| d.phone = "call me".into(), "phone", IssueCode::InvalidFormat),
-            (|d| d.email = "nobody".into(), "email", IssueCode::InvalidFormat),
-            (|d| d.record_number = "CP 1".into(), "record_number", IssueCode::InvalidFormat),
-            (|d| d.preferred_language = "fr".into(), "preferred_language", IssueCode::UnknownCode),
-            (|d| d.preferred_language = "ar-EG".into(), "preferred_language", IssueCode::UnknownCode),
+            (
+                |d| d.phone = "call me".into(),
+                "phone",
+                IssueCode::InvalidFormat,
+            ),
+            (
+                |d| d.email = "nobody".into(),
+                "email",
+                IssueCode::InvalidFormat,
+            ),
+            (
+                |d| d.record_number = "CP 1".into(),
+                "record_number",
+                IssueCode::InvalidFormat,
+            ),
+            (
+                |d| d.preferred_language = "fr".into(),
+                "preferred_language",
+                IssueCode::UnknownCode,
+            ),
+            (
+                |d| d.preferred_language = "ar-EG".into(),
+                "preferred_language",
+                IssueCode::UnknownCode,
+            ),
         ];
         for (edit, field, code) in cases {
             let mut draft = good();
@@ -332,9 +390,14 @@ mod tests {
 
     #[test]
     fn all_problems_come_back_together() {
-        let issues = PatientDraft::default().validate(today()).expect_err("invalid");
+        let issues = PatientDraft::default()
+            .validate(today())
+            .expect_err("invalid");
         let fields: Vec<&str> = issues.0.iter().map(|i| i.field.as_str()).collect();
-        assert_eq!(fields, ["given_name", "family_name", "date_of_birth", "sex"]);
+        assert_eq!(
+            fields,
+            ["given_name", "family_name", "date_of_birth", "sex"]
+        );
         assert!(issues.0.iter().all(|i| i.code == IssueCode::Required));
     }
 

@@ -16,8 +16,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::Admin, Role::Physician, Role::Nurse, Role::LabTech, Role::Coordinator, Role::Patient];
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Physician,
+        Role::Nurse,
+        Role::LabTech,
+        Role::Coordinator,
+        Role::Patient,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -145,7 +151,11 @@ mod tests {
     #[test]
     fn only_patients_view_their_own_record_and_patients_do_nothing_else() {
         for action in Action::ALL {
-            assert_eq!(Role::Patient.allows(action), action == Action::ViewOwnRecord, "{action}");
+            assert_eq!(
+                Role::Patient.allows(action),
+                action == Action::ViewOwnRecord,
+                "{action}"
+            );
         }
         for role in Role::ALL.into_iter().filter(|r| r.is_staff()) {
             assert!(!role.allows(Action::ViewOwnRecord), "{role}");
@@ -154,7 +164,10 @@ mod tests {
 
     #[test]
     fn clinical_intake_is_edited_by_clinicians_only() {
-        let editors: Vec<Role> = Role::ALL.into_iter().filter(|r| r.allows(Action::EditIntake)).collect();
+        let editors: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Action::EditIntake))
+            .collect();
         assert_eq!(editors, [Role::Physician, Role::Nurse]);
     }
 }

@@ -59,7 +59,11 @@ pub fn fold(text: &str) -> String {
 /// The stored search key of a patient: every name word, space-delimited on
 /// both ends so that a prefix search of any word is `LIKE '% word%'`.
 pub fn name_key(parts: &[&str]) -> String {
-    let words: Vec<String> = parts.iter().map(|p| fold(p)).filter(|w| !w.is_empty()).collect();
+    let words: Vec<String> = parts
+        .iter()
+        .map(|p| fold(p))
+        .filter(|w| !w.is_empty())
+        .collect();
     format!(" {} ", words.join(" "))
 }
 
@@ -162,22 +166,37 @@ mod tests {
     fn queries_are_classified() {
         let cases = [
             ("", SearchQuery::All),
-            ("1980-03-03", SearchQuery::BirthDate(NaiveDate::from_ymd_opt(1980, 3, 3).expect("valid"))),
+            (
+                "1980-03-03",
+                SearchQuery::BirthDate(NaiveDate::from_ymd_opt(1980, 3, 3).expect("valid")),
+            ),
             (
                 "+971 50 123",
-                SearchQuery::Number { digits: "97150123".into(), record: "+971 50 123".into() },
+                SearchQuery::Number {
+                    digits: "97150123".into(),
+                    record: "+971 50 123".into(),
+                },
             ),
             (
                 "٠٥٠١٢",
-                SearchQuery::Number { digits: "05012".into(), record: "05012".into() },
+                SearchQuery::Number {
+                    digits: "05012".into(),
+                    record: "05012".into(),
+                },
             ),
             (
                 "Fat al",
-                SearchQuery::Text { words: vec!["fat".into(), "al".into()], record: "FAT AL".into() },
+                SearchQuery::Text {
+                    words: vec!["fat".into(), "al".into()],
+                    record: "FAT AL".into(),
+                },
             ),
             (
                 "cp-00",
-                SearchQuery::Text { words: vec!["cp".into(), "00".into()], record: "CP-00".into() },
+                SearchQuery::Text {
+                    words: vec!["cp".into(), "00".into()],
+                    record: "CP-00".into(),
+                },
             ),
         ];
         for (raw, expected) in cases {

@@ -37,14 +37,22 @@ fn bounded(field: &str, value: &str, max: usize) -> Result<String, Issue> {
             limit: u32::try_from(max).ok(),
         });
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(Issue::new(field, IssueCode::InvalidFormat));
     }
     Ok(value.to_string())
 }
 
 /// A calendar date in ISO form (`YYYY-MM-DD`), not after `today` when `not_future`.
-pub fn date(field: &str, raw: &str, today: NaiveDate, not_future: bool) -> Result<NaiveDate, Issue> {
+pub fn date(
+    field: &str,
+    raw: &str,
+    today: NaiveDate,
+    not_future: bool,
+) -> Result<NaiveDate, Issue> {
     let value = raw.trim();
     if value.is_empty() {
         return Err(Issue::new(field, IssueCode::Required));
@@ -105,7 +113,8 @@ mod tests {
 
     #[test]
     fn date_rules() {
-        let cases: &[(&str, Result<(i32, u32, u32), IssueCode>)] = &[
+        type Case = (&'static str, Result<(i32, u32, u32), IssueCode>);
+        let cases: &[Case] = &[
             ("1980-02-29", Ok((1980, 2, 29))),
             ("1981-02-29", Err(IssueCode::InvalidDate)),
             ("2026-11-25", Ok((2026, 11, 25))),
@@ -116,8 +125,8 @@ mod tests {
         ];
         for (raw, expected) in cases {
             let got = date("d", raw, today(), true).map_err(|i| i.code);
-            let expected = expected
-                .map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).expect("valid"));
+            let expected =
+                expected.map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).expect("valid"));
             assert_eq!(got, expected, "{raw:?}");
         }
     }

@@ -8,8 +8,10 @@ use chrono::{DateTime, Utc};
 
 /// Encodes before/after field values as a JSON object, in the given order.
 pub fn encode_fields(fields: &[(&str, String)]) -> String {
-    let map: serde_json::Map<String, serde_json::Value> =
-        fields.iter().map(|(k, v)| ((*k).to_string(), serde_json::Value::String(v.clone()))).collect();
+    let map: serde_json::Map<String, serde_json::Value> = fields
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), serde_json::Value::String(v.clone())))
+        .collect();
     serde_json::Value::Object(map).to_string()
 }
 
@@ -105,7 +107,12 @@ impl Tx {
     }
 
     /// A page of the trail, newest first, optionally only one patient's entries.
-    pub async fn audit_page(&mut self, patient_id: Option<&str>, limit: i64, offset: i64) -> Result<AuditPage> {
+    pub async fn audit_page(
+        &mut self,
+        patient_id: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<AuditPage> {
         let mut entries = match patient_id {
             Some(p) => {
                 let sql = format!(
@@ -133,7 +140,8 @@ impl Tx {
         let mut verifier = ChainVerifier::default();
         let mut after: i64 = 0;
         loop {
-            let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000");
+            let sql =
+                format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000");
             let batch = fetch_all!(self, StoredAudit, sqlx::AssertSqlSafe(sql), after)?;
             let Some(last) = batch.last() else { break };
             after = last.seq;
@@ -144,10 +152,14 @@ impl Tx {
             }
         }
         // Deleting the newest entries leaves no gap: the head remembers the last position.
-        let head = crate::fetch_optional!(self, Head, "SELECT seq, hash FROM audit_head WHERE id = 1")?
-            .ok_or_else(|| StoreError::Corrupt("audit head row is missing".into()))?;
+        let head =
+            crate::fetch_optional!(self, Head, "SELECT seq, hash FROM audit_head WHERE id = 1")?
+                .ok_or_else(|| StoreError::Corrupt("audit head row is missing".into()))?;
         if head.seq != after {
-            return Ok(Err(ChainBreak::Gap { expected: after + 1, found: head.seq }));
+            return Ok(Err(ChainBreak::Gap {
+                expected: after + 1,
+                found: head.seq,
+            }));
         }
         Ok(Ok(verifier.checked))
     }

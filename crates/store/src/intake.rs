@@ -4,7 +4,8 @@
 
 use crate::{Result, StoreError, Tx, execute, fetch_all, fetch_optional};
 use cellpath_domain::intake::{
-    AllergySeverity, ConditionStatus, ImagingModality, IntakeEntry, IntakeItem, IntakeKind, MedicationClass,
+    AllergySeverity, ConditionStatus, ImagingModality, IntakeEntry, IntakeItem, IntakeKind,
+    MedicationClass,
 };
 use cellpath_domain::{ItemId, PatientId, SiteId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -81,10 +82,17 @@ impl Table {
 
     /// The columns this kind stores, in slot order, with their placeholders from `$first`.
     fn slot_columns(&self) -> Vec<&'static str> {
-        [Some(self.name_col), Some(self.code_col), self.detail_col, self.start_col, self.end_col, self.notes_col]
-            .into_iter()
-            .flatten()
-            .collect()
+        [
+            Some(self.name_col),
+            Some(self.code_col),
+            self.detail_col,
+            self.start_col,
+            self.end_col,
+            self.notes_col,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 
@@ -129,9 +137,9 @@ impl EntryRow {
             IntakeKind::Imaging => IntakeItem::Imaging {
                 modality: ImagingModality::parse("modality", &self.code).map_err(corrupt)?,
                 region: self.name,
-                performed_on: self
-                    .start_date
-                    .ok_or_else(|| StoreError::Corrupt(format!("imaging report {} has no date", self.id)))?,
+                performed_on: self.start_date.ok_or_else(|| {
+                    StoreError::Corrupt(format!("imaging report {} has no date", self.id))
+                })?,
                 findings: self.notes,
             },
         };
@@ -157,15 +165,46 @@ fn slots(item: &IntakeItem) -> Vec<Slot> {
     let t = |s: &str| Slot::Text(Some(s.to_string()));
     let ot = |s: &Option<String>| Slot::Text(s.clone());
     match item {
-        IntakeItem::Condition { name, status, onset, notes } => {
+        IntakeItem::Condition {
+            name,
+            status,
+            onset,
+            notes,
+        } => {
             vec![t(name), t(status.code()), Slot::Date(*onset), ot(notes)]
         }
-        IntakeItem::Medication { name, class, dose, started, stopped } => {
-            vec![t(name), t(class.code()), ot(dose), Slot::Date(*started), Slot::Date(*stopped)]
+        IntakeItem::Medication {
+            name,
+            class,
+            dose,
+            started,
+            stopped,
+        } => {
+            vec![
+                t(name),
+                t(class.code()),
+                ot(dose),
+                Slot::Date(*started),
+                Slot::Date(*stopped),
+            ]
         }
-        IntakeItem::Allergy { substance, reaction, severity } => vec![t(substance), t(severity.code()), ot(reaction)],
-        IntakeItem::Imaging { modality, region, performed_on, findings } => {
-            vec![t(region), t(modality.code()), Slot::Date(Some(*performed_on)), ot(findings)]
+        IntakeItem::Allergy {
+            substance,
+            reaction,
+            severity,
+        } => vec![t(substance), t(severity.code()), ot(reaction)],
+        IntakeItem::Imaging {
+            modality,
+            region,
+            performed_on,
+            findings,
+        } => {
+            vec![
+                t(region),
+                t(modality.code()),
+                Slot::Date(Some(*performed_on)),
+                ot(findings),
+            ]
         }
     }
 }
@@ -199,7 +238,11 @@ impl Tx {
         let slots = slots(&entry.item);
         crate::on_tx!(self, |conn| bind_slots!(
             sqlx::query(sqlx::AssertSqlSafe(sql)),
-            [entry.id.as_uuid(), entry.patient_id.as_uuid(), entry.site_id.as_uuid()],
+            [
+                entry.id.as_uuid(),
+                entry.patient_id.as_uuid(),
+                entry.site_id.as_uuid()
+            ],
             slots,
             [entry.version, entry.created_at, entry.updated_at]
         )
@@ -216,8 +259,15 @@ impl Tx {
             .into_entry(kind)
     }
 
-    pub async fn intake_list(&mut self, kind: IntakeKind, patient: PatientId) -> Result<Vec<IntakeEntry>> {
-        let sql = format!("{} WHERE patient_id = $1 ORDER BY created_at, id", table(kind).select());
+    pub async fn intake_list(
+        &mut self,
+        kind: IntakeKind,
+        patient: PatientId,
+    ) -> Result<Vec<IntakeEntry>> {
+        let sql = format!(
+            "{} WHERE patient_id = $1 ORDER BY created_at, id",
+            table(kind).select()
+        );
         fetch_all!(self, EntryRow, sqlx::AssertSqlSafe(sql), patient.as_uuid())?
             .into_iter()
             .map(|row| row.into_entry(kind))
@@ -225,11 +275,19 @@ impl Tx {
     }
 
     /// Writes `entry` over the stored one if it is still at `expected_version`.
-    pub async fn update_intake(&mut self, entry: &IntakeEntry, expected_version: i64) -> Result<()> {
+    pub async fn update_intake(
+        &mut self,
+        entry: &IntakeEntry,
+        expected_version: i64,
+    ) -> Result<()> {
         let kind = entry.item.kind();
         let t = table(kind);
-        let sets: Vec<String> =
-            t.slot_columns().iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 3)).collect();
+        let sets: Vec<String> = t
+            .slot_columns()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 3))
+            .collect();
         let n = sets.len();
         let sql = format!(
             "UPDATE {} SET {}, version = ${}, updated_at = ${} WHERE id = $1 AND version = $2",
@@ -250,18 +308,35 @@ impl Tx {
         .map(|r| r.rows_affected()))?;
         if changed == 0 {
             let current = self.intake_entry(kind, entry.id).await?;
-            return Err(StoreError::Conflict { current_version: current.version });
+            return Err(StoreError::Conflict {
+                current_version: current.version,
+            });
         }
         Ok(())
     }
 
     /// Deletes an entry if it is still at `expected_version`.
-    pub async fn delete_intake(&mut self, kind: IntakeKind, id: ItemId, expected_version: i64) -> Result<()> {
-        let sql = format!("DELETE FROM {} WHERE id = $1 AND version = $2", table(kind).name);
-        let changed = execute!(self, sqlx::AssertSqlSafe(sql), id.as_uuid(), expected_version)?;
+    pub async fn delete_intake(
+        &mut self,
+        kind: IntakeKind,
+        id: ItemId,
+        expected_version: i64,
+    ) -> Result<()> {
+        let sql = format!(
+            "DELETE FROM {} WHERE id = $1 AND version = $2",
+            table(kind).name
+        );
+        let changed = execute!(
+            self,
+            sqlx::AssertSqlSafe(sql),
+            id.as_uuid(),
+            expected_version
+        )?;
         if changed == 0 {
             let current = self.intake_entry(kind, id).await?;
-            return Err(StoreError::Conflict { current_version: current.version });
+            return Err(StoreError::Conflict {
+                current_version: current.version,
+            });
         }
         Ok(())
     }

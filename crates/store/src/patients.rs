@@ -48,7 +48,8 @@ impl TryFrom<PatientRow> for Patient {
             phone: row.phone,
             email: row.email,
             address: row.address,
-            preferred_language: Locale::parse(&row.preferred_language).ok_or_else(|| corrupt("language"))?,
+            preferred_language: Locale::parse(&row.preferred_language)
+                .ok_or_else(|| corrupt("language"))?,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -133,7 +134,9 @@ impl Tx {
         .map_err(unique_as("record_number"))?;
         if changed == 0 {
             let current = self.patient(p.id).await?;
-            return Err(StoreError::Conflict { current_version: current.version });
+            return Err(StoreError::Conflict {
+                current_version: current.version,
+            });
         }
         Ok(())
     }
@@ -151,7 +154,10 @@ impl Tx {
         }
         let mut params: Vec<Param> = sites.iter().map(|s| Param::Uuid(s.as_uuid())).collect();
         let placeholders: Vec<String> = (1..=sites.len()).map(|i| format!("${i}")).collect();
-        let mut sql = format!("SELECT {COLUMNS} FROM patients WHERE site_id IN ({})", placeholders.join(", "));
+        let mut sql = format!(
+            "SELECT {COLUMNS} FROM patients WHERE site_id IN ({})",
+            placeholders.join(", ")
+        );
         let next = |params: &mut Vec<Param>, p: Param| {
             params.push(p);
             format!("${}", params.len())
@@ -165,8 +171,14 @@ impl Tx {
             SearchQuery::Number { digits, record } => {
                 // Phone numbers are found by any run of their digits (people
                 // type them with or without the country code).
-                let phone = next(&mut params, Param::Text(format!("%{}%", like_escape(digits))));
-                let rec = next(&mut params, Param::Text(format!("{}%", like_escape(record))));
+                let phone = next(
+                    &mut params,
+                    Param::Text(format!("%{}%", like_escape(digits))),
+                );
+                let rec = next(
+                    &mut params,
+                    Param::Text(format!("{}%", like_escape(record))),
+                );
                 sql.push_str(&format!(
                     " AND (phone_key LIKE {phone} ESCAPE '\\' OR record_number LIKE {rec} ESCAPE '\\')"
                 ));
@@ -174,17 +186,25 @@ impl Tx {
             SearchQuery::Text { words, record } => {
                 let mut name_terms = Vec::new();
                 for word in words {
-                    let p = next(&mut params, Param::Text(format!("% {}%", like_escape(word))));
+                    let p = next(
+                        &mut params,
+                        Param::Text(format!("% {}%", like_escape(word))),
+                    );
                     name_terms.push(format!("name_key LIKE {p} ESCAPE '\\'"));
                 }
-                let rec = next(&mut params, Param::Text(format!("{}%", like_escape(record))));
+                let rec = next(
+                    &mut params,
+                    Param::Text(format!("{}%", like_escape(record))),
+                );
                 sql.push_str(&format!(
                     " AND (({}) OR record_number LIKE {rec} ESCAPE '\\')",
                     name_terms.join(" AND ")
                 ));
             }
         }
-        sql.push_str(&format!(" ORDER BY family_name, given_name, id LIMIT {limit} OFFSET {offset}"));
+        sql.push_str(&format!(
+            " ORDER BY family_name, given_name, id LIMIT {limit} OFFSET {offset}"
+        ));
         let rows: Vec<PatientRow> = crate::on_tx!(self, |conn| {
             let mut q = sqlx::query_as::<_, PatientRow>(sqlx::AssertSqlSafe(sql));
             for p in &params {

@@ -62,12 +62,21 @@ impl Tx {
     }
 
     pub async fn list_sites(&mut self) -> Result<Vec<SiteRow>> {
-        Ok(fetch_all!(self, SiteRow, "SELECT id, code, name, record_prefix, created_at FROM sites ORDER BY code")?)
+        Ok(fetch_all!(
+            self,
+            SiteRow,
+            "SELECT id, code, name, record_prefix, created_at FROM sites ORDER BY code"
+        )?)
     }
 
     pub async fn site(&mut self, id: Uuid) -> Result<SiteRow> {
-        fetch_optional!(self, SiteRow, "SELECT id, code, name, record_prefix, created_at FROM sites WHERE id = $1", id)?
-            .ok_or(StoreError::NotFound)
+        fetch_optional!(
+            self,
+            SiteRow,
+            "SELECT id, code, name, record_prefix, created_at FROM sites WHERE id = $1",
+            id
+        )?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn site_by_code(&mut self, code: &str) -> Result<Option<SiteRow>> {
@@ -100,14 +109,24 @@ impl Tx {
         )
         .map_err(unique_as("username"))?;
         for site in sites {
-            execute!(self, "INSERT INTO user_sites (user_id, site_id) VALUES ($1, $2)", user.id, *site)?;
+            execute!(
+                self,
+                "INSERT INTO user_sites (user_id, site_id) VALUES ($1, $2)",
+                user.id,
+                *site
+            )?;
         }
         Ok(())
     }
 
     pub async fn user_by_username(&mut self, username: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1");
-        Ok(fetch_optional!(self, UserRow, sqlx::AssertSqlSafe(sql), username)?)
+        Ok(fetch_optional!(
+            self,
+            UserRow,
+            sqlx::AssertSqlSafe(sql),
+            username
+        )?)
     }
 
     pub async fn user(&mut self, id: Uuid) -> Result<UserRow> {
@@ -118,7 +137,12 @@ impl Tx {
     /// The portal user of a patient record, when one was created.
     pub async fn user_of_patient(&mut self, patient_id: Uuid) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE patient_id = $1");
-        Ok(fetch_optional!(self, UserRow, sqlx::AssertSqlSafe(sql), patient_id)?)
+        Ok(fetch_optional!(
+            self,
+            UserRow,
+            sqlx::AssertSqlSafe(sql),
+            patient_id
+        )?)
     }
 
     pub async fn list_users(&mut self) -> Result<Vec<UserRow>> {
@@ -153,17 +177,32 @@ impl Tx {
     }
 
     pub async fn set_password_hash(&mut self, user_id: Uuid, hash: &str) -> Result<()> {
-        execute!(self, "UPDATE users SET password_hash = $2 WHERE id = $1", user_id, hash)?;
+        execute!(
+            self,
+            "UPDATE users SET password_hash = $2 WHERE id = $1",
+            user_id,
+            hash
+        )?;
         Ok(())
     }
 
     pub async fn set_totp_secret(&mut self, user_id: Uuid, secret: Option<&str>) -> Result<()> {
-        execute!(self, "UPDATE users SET totp_secret = $2 WHERE id = $1", user_id, secret)?;
+        execute!(
+            self,
+            "UPDATE users SET totp_secret = $2 WHERE id = $1",
+            user_id,
+            secret
+        )?;
         Ok(())
     }
 
     pub async fn set_user_disabled(&mut self, user_id: Uuid, disabled: bool) -> Result<()> {
-        execute!(self, "UPDATE users SET disabled = $2 WHERE id = $1", user_id, disabled)?;
+        execute!(
+            self,
+            "UPDATE users SET disabled = $2 WHERE id = $1",
+            user_id,
+            disabled
+        )?;
         execute!(self, "DELETE FROM sessions WHERE user_id = $1", user_id)?;
         Ok(())
     }
@@ -198,16 +237,29 @@ impl Tx {
     }
 
     pub async fn delete_session(&mut self, token_hash: &str) -> Result<()> {
-        execute!(self, "DELETE FROM sessions WHERE token_hash = $1", token_hash)?;
+        execute!(
+            self,
+            "DELETE FROM sessions WHERE token_hash = $1",
+            token_hash
+        )?;
         Ok(())
     }
 
     /// Removes sessions past their expiry.
     pub async fn delete_expired_sessions(&mut self, now: DateTime<Utc>) -> Result<u64> {
-        Ok(execute!(self, "DELETE FROM sessions WHERE expires_at < $1", now)?)
+        Ok(execute!(
+            self,
+            "DELETE FROM sessions WHERE expires_at < $1",
+            now
+        )?)
     }
 
-    pub async fn insert_api_token(&mut self, token_hash: &str, user_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    pub async fn insert_api_token(
+        &mut self,
+        token_hash: &str,
+        user_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         execute!(
             self,
             "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)",
@@ -268,4 +320,3 @@ impl Tx {
         Ok(changed == 1)
     }
 }
-

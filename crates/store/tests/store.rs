@@ -83,19 +83,26 @@ async fn verify(store: &Store) -> Result<u64, ChainBreak> {
 fn migration_trees_have_the_same_files() {
     let (sqlite, postgres) = cellpath_store::migration_names();
     assert!(!sqlite.is_empty());
-    assert_eq!(sqlite, postgres, "migrations/sqlite and migrations/postgres must be mirrored by file name");
+    assert_eq!(
+        sqlite, postgres,
+        "migrations/sqlite and migrations/postgres must be mirrored by file name"
+    );
 }
 
 /// The two migrated schemas have the same tables, columns and nullability.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrated_schemas_match() {
-    let Some(pg_backend) = Backend::postgres() else { return };
+    let Some(pg_backend) = Backend::postgres() else {
+        return;
+    };
     let (sqlite_store, sqlite_db) = store(&Backend::Sqlite).await;
     let (pg_store, pg_db) = store(&pg_backend).await;
     drop((sqlite_store, pg_store));
 
     use sqlx::{Connection, Row};
-    let mut lite = sqlx::SqliteConnection::connect(&sqlite_db.url).await.expect("sqlite");
+    let mut lite = sqlx::SqliteConnection::connect(&sqlite_db.url)
+        .await
+        .expect("sqlite");
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
     )
@@ -115,7 +122,9 @@ async fn migrated_schemas_match() {
             sqlite_columns.insert((table.clone(), name, not_null == 1 || pk > 0));
         }
     }
-    let mut pg = sqlx::PgConnection::connect(&pg_db.url).await.expect("postgres");
+    let mut pg = sqlx::PgConnection::connect(&pg_db.url)
+        .await
+        .expect("postgres");
     let rows = sqlx::query(
         "SELECT table_name::text AS t, column_name::text AS c, is_nullable::text AS n FROM information_schema.columns \
          WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'",
@@ -123,9 +132,14 @@ async fn migrated_schemas_match() {
     .fetch_all(&mut pg)
     .await
     .expect("columns");
-    let pg_columns: BTreeSet<(String, String, bool)> =
-        rows.iter().map(|r| (r.get("t"), r.get("c"), r.get::<String, _>("n") == "NO")).collect();
-    assert_eq!(sqlite_columns, pg_columns, "the SQLite and PostgreSQL schemas drifted apart");
+    let pg_columns: BTreeSet<(String, String, bool)> = rows
+        .iter()
+        .map(|r| (r.get("t"), r.get("c"), r.get::<String, _>("n") == "NO"))
+        .collect();
+    assert_eq!(
+        sqlite_columns, pg_columns,
+        "the SQLite and PostgreSQL schemas drifted apart"
+    );
 }
 
 both_backends! {

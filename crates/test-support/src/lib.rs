@@ -31,9 +31,13 @@ impl Backend {
     /// without running) only outside CI.
     pub fn postgres() -> Option<Backend> {
         match std::env::var("CELLPATH_TEST_POSTGRES") {
-            Ok(url) if !url.trim().is_empty() => Some(Backend::Postgres(url.trim().trim_end_matches('/').to_string())),
+            Ok(url) if !url.trim().is_empty() => Some(Backend::Postgres(
+                url.trim().trim_end_matches('/').to_string(),
+            )),
             _ if std::env::var_os("CI").is_some() => {
-                panic!("CI is set but CELLPATH_TEST_POSTGRES is not: the PostgreSQL tests must run in CI")
+                panic!(
+                    "CI is set but CELLPATH_TEST_POSTGRES is not: the PostgreSQL tests must run in CI"
+                )
             }
             _ => None,
         }
@@ -85,7 +89,11 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temporary directory");
                 let url = format!("sqlite://{}", dir.path().join("cellpath.db").display());
-                TestDb { url, _dir: Some(dir), postgres: None }
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                    postgres: None,
+                }
             }
             Backend::Postgres(server) => {
                 let name = format!("cellpath_test_{}", uuid::Uuid::now_v7().simple());
@@ -97,7 +105,11 @@ impl TestDb {
                     .execute(&mut conn)
                     .await
                     .expect("create test database");
-                TestDb { url: format!("{server}/{name}"), _dir: None, postgres: Some((admin_url, name)) }
+                TestDb {
+                    url: format!("{server}/{name}"),
+                    _dir: None,
+                    postgres: Some((admin_url, name)),
+                }
             }
         }
     }
@@ -108,12 +120,21 @@ impl Drop for TestDb {
         if let Some((admin_url, name)) = self.postgres.take() {
             // Dropped from a plain thread: the test's runtime may be shutting down.
             let _ = std::thread::spawn(move || {
-                let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
                 runtime.block_on(async move {
-                    if let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await {
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                            .execute(&mut conn)
-                            .await;
+                    if let Ok(mut conn) =
+                        <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await
+                    {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .execute(&mut conn)
+                        .await;
                     }
                 });
             })
@@ -150,16 +171,30 @@ impl Clinic {
     /// The fixture on an app built by the caller (a test clock, say).
     pub async fn on(app: App, db: TestDb) -> Clinic {
         let site = SiteId::from_uuid(
-            app.add_site(None, &NewSite { code: "MAIN".into(), name: "Main clinic".into(), record_prefix: "CP".into() })
-                .await
-                .expect("site")
-                .id,
+            app.add_site(
+                None,
+                &NewSite {
+                    code: "MAIN".into(),
+                    name: "Main clinic".into(),
+                    record_prefix: "CP".into(),
+                },
+            )
+            .await
+            .expect("site")
+            .id,
         );
         let other_site = SiteId::from_uuid(
-            app.add_site(None, &NewSite { code: "NORTH".into(), name: "North clinic".into(), record_prefix: "NO".into() })
-                .await
-                .expect("site")
-                .id,
+            app.add_site(
+                None,
+                &NewSite {
+                    code: "NORTH".into(),
+                    name: "North clinic".into(),
+                    record_prefix: "NO".into(),
+                },
+            )
+            .await
+            .expect("site")
+            .id,
         );
         let mut staff = HashMap::new();
         for role in Role::ALL.into_iter().filter(|r| r.is_staff()) {
@@ -167,7 +202,14 @@ impl Clinic {
             staff.insert(role, actor);
         }
         let other_site_nurse = add_staff(&app, "north-nurse", Role::Nurse, other_site).await;
-        Clinic { app, site, other_site, staff, other_site_nurse, db }
+        Clinic {
+            app,
+            site,
+            other_site,
+            staff,
+            other_site_nurse,
+            db,
+        }
     }
 
     pub fn actor(&self, role: Role) -> &Actor {
@@ -189,7 +231,10 @@ async fn add_staff(app: &App, username: &str, role: Role, site: SiteId) -> Actor
     .await
     .expect("user");
     let token = app.create_api_token(username).await.expect("token");
-    app.token_actor(&token).await.expect("actor").expect("token works")
+    app.token_actor(&token)
+        .await
+        .expect("actor")
+        .expect("token works")
 }
 
 /// The real application served on an ephemeral port, bound before the
@@ -208,9 +253,14 @@ impl TestServer {
     }
 
     pub async fn serve(clinic: Clinic) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("address");
-        let state = AppState { app: clinic.app.clone(), config: WebConfig::default() };
+        let state = AppState {
+            app: clinic.app.clone(),
+            config: WebConfig::default(),
+        };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = cellpath_web::serve(listener, state, async move {
@@ -218,7 +268,12 @@ impl TestServer {
             })
             .await;
         });
-        TestServer { addr, base: format!("http://{addr}"), clinic, shutdown: Some(tx) }
+        TestServer {
+            addr,
+            base: format!("http://{addr}"),
+            clinic,
+            shutdown: Some(tx),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -236,16 +291,37 @@ impl TestServer {
 
     /// A bearer token acting as `username`.
     pub async fn token(&self, username: &str) -> String {
-        self.clinic.app.create_api_token(username).await.expect("token")
+        self.clinic
+            .app
+            .create_api_token(username)
+            .await
+            .expect("token")
     }
 
     /// Signs `client` in through the sign-in form.
-    pub async fn sign_in(&self, client: &reqwest::Client, username: &str, password: &str) -> reqwest::Response {
-        let page = client.get(self.url("/sign-in")).send().await.expect("sign-in page").text().await.expect("body");
+    pub async fn sign_in(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let page = client
+            .get(self.url("/sign-in"))
+            .send()
+            .await
+            .expect("sign-in page")
+            .text()
+            .await
+            .expect("body");
         let csrf = csrf_of(&page).expect("sign-in form has a csrf field");
         client
             .post(self.url("/sign-in"))
-            .form(&[("csrf", csrf.as_str()), ("username", username), ("password", password), ("totp", "")])
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", username),
+                ("password", password),
+                ("totp", ""),
+            ])
             .send()
             .await
             .expect("sign in")
@@ -270,7 +346,9 @@ pub fn csrf_of(html: &str) -> Option<String> {
 
 /// Removes Unicode bidi isolation marks that Fluent puts around placeables.
 pub fn strip_isolation(text: &str) -> String {
-    text.chars().filter(|c| !matches!(c, '\u{2068}' | '\u{2069}')).collect()
+    text.chars()
+        .filter(|c| !matches!(c, '\u{2068}' | '\u{2069}'))
+        .collect()
 }
 
 /// A patient draft with the given names and sensible other fields.
@@ -291,10 +369,22 @@ pub fn patient_draft(given: &str, family: &str) -> cellpath_domain::patient::Pat
 pub async fn raw_sql(url: &str, sql: &str) -> u64 {
     use sqlx::Connection;
     if url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(url).await.expect("connect sqlite");
-        sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.expect("raw sql").rows_affected()
+        let mut conn = sqlx::SqliteConnection::connect(url)
+            .await
+            .expect("connect sqlite");
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&mut conn)
+            .await
+            .expect("raw sql")
+            .rows_affected()
     } else {
-        let mut conn = sqlx::PgConnection::connect(url).await.expect("connect postgres");
-        sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut conn).await.expect("raw sql").rows_affected()
+        let mut conn = sqlx::PgConnection::connect(url)
+            .await
+            .expect("connect postgres");
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&mut conn)
+            .await
+            .expect("raw sql")
+            .rows_affected()
     }
 }

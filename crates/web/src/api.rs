@@ -27,27 +27,42 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = req.into_parts();
+        let (parts, body) = req.into_parts();
         let locale = api_locale(&parts);
         let is_json = parts
             .headers
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
         if !is_json {
-            return Err(ApiError::malformed(locale, "content-type", "send the body as application/json"));
+            return Err(ApiError::malformed(
+                locale,
+                "content-type",
+                "send the body as application/json",
+            ));
         }
-        let bytes = axum::body::Bytes::from_request(Request::from_parts(parts.clone(), body), state)
-            .await
-            .map_err(|_| ApiError::malformed(locale, "body", "the body could not be read (too large?)"))?;
-        let _ = &mut parts;
+        let bytes =
+            axum::body::Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+                .await
+                .map_err(|_| {
+                    ApiError::malformed(locale, "body", "the body could not be read (too large?)")
+                })?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path == "." { "body".to_string() } else { path };
+            let field = if path == "." {
+                "body".to_string()
+            } else {
+                path
+            };
             ApiError::malformed(locale, field, e.inner().to_string())
         })?;
-        de.end().map_err(|e| ApiError::malformed(locale, "body", e.to_string()))?;
+        de.end()
+            .map_err(|e| ApiError::malformed(locale, "body", e.to_string()))?;
         Ok(ApiJson(value))
     }
 }
@@ -350,7 +365,8 @@ pub struct VersionParam {
 }
 
 fn patient_id(locale: Locale, raw: &str) -> Result<PatientId, ApiError> {
-    raw.parse().map_err(|_| ApiError::new(locale, AppError::NotFound))
+    raw.parse()
+        .map_err(|_| ApiError::new(locale, AppError::NotFound))
 }
 
 fn kind_of(locale: Locale, raw: &str) -> Result<IntakeKind, ApiError> {
@@ -380,10 +396,18 @@ pub async fn list_patients(
 ) -> Result<Json<PatientList>, ApiError> {
     let page = state
         .app
-        .search_patients(&api.actor, params.q.as_deref().unwrap_or_default(), params.limit.unwrap_or(25), params.offset.unwrap_or(0))
+        .search_patients(
+            &api.actor,
+            params.q.as_deref().unwrap_or_default(),
+            params.limit.unwrap_or(25),
+            params.offset.unwrap_or(0),
+        )
         .await
         .map_err(|e| ApiError::new(api.locale, e))?;
-    Ok(Json(PatientList { items: page.patients.iter().map(PatientOut::from).collect(), has_more: page.has_more }))
+    Ok(Json(PatientList {
+        items: page.patients.iter().map(PatientOut::from).collect(),
+        has_more: page.has_more,
+    }))
 }
 
 /// Register a patient.
@@ -396,8 +420,11 @@ pub async fn create_patient(
     ApiJson(input): ApiJson<PatientIn>,
 ) -> Result<Response, ApiError> {
     let site = input.site_id.map(cellpath_domain::SiteId::from_uuid);
-    let patient =
-        state.app.register_patient(&api.actor, site, &input.draft()).await.map_err(|e| ApiError::new(api.locale, e))?;
+    let patient = state
+        .app
+        .register_patient(&api.actor, site, &input.draft())
+        .await
+        .map_err(|e| ApiError::new(api.locale, e))?;
     let mut response = (StatusCode::CREATED, Json(PatientOut::from(&patient))).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/patients/{}", patient.id)) {
         response.headers_mut().insert(LOCATION, location);
@@ -416,7 +443,11 @@ pub async fn get_patient(
     Path(id): Path<String>,
 ) -> Result<Json<PatientOut>, ApiError> {
     let id = patient_id(api.locale, &id)?;
-    let chart = state.app.patient_chart(&api.actor, id).await.map_err(|e| ApiError::new(api.locale, e))?;
+    let chart = state
+        .app
+        .patient_chart(&api.actor, id)
+        .await
+        .map_err(|e| ApiError::new(api.locale, e))?;
     Ok(Json(PatientOut::from(&chart.patient)))
 }
 
@@ -456,7 +487,11 @@ pub async fn list_intake(
 ) -> Result<Json<Vec<IntakeOut>>, ApiError> {
     let id = patient_id(api.locale, &id)?;
     let kind = kind_of(api.locale, &list)?;
-    let entries = state.app.intake_list(&api.actor, id, kind).await.map_err(|e| ApiError::new(api.locale, e))?;
+    let entries = state
+        .app
+        .intake_list(&api.actor, id, kind)
+        .await
+        .map_err(|e| ApiError::new(api.locale, e))?;
     Ok(Json(entries.iter().map(IntakeOut::from).collect()))
 }
 
@@ -500,7 +535,9 @@ pub async fn update_intake(
 ) -> Result<Json<IntakeOut>, ApiError> {
     let id = patient_id(api.locale, &id)?;
     let kind = kind_of(api.locale, &list)?;
-    let item: ItemId = item.parse().map_err(|_| ApiError::new(api.locale, AppError::NotFound))?;
+    let item: ItemId = item
+        .parse()
+        .map_err(|_| ApiError::new(api.locale, AppError::NotFound))?;
     let version = version_required(api.locale, input.version)?;
     let entry = state
         .app
@@ -526,7 +563,9 @@ pub async fn delete_intake(
 ) -> Result<StatusCode, ApiError> {
     let id = patient_id(api.locale, &id)?;
     let kind = kind_of(api.locale, &list)?;
-    let item: ItemId = item.parse().map_err(|_| ApiError::new(api.locale, AppError::NotFound))?;
+    let item: ItemId = item
+        .parse()
+        .map_err(|_| ApiError::new(api.locale, AppError::NotFound))?;
     state
         .app
         .delete_intake(&api.actor, id, kind, item, params.version)
@@ -538,7 +577,16 @@ pub async fn delete_intake(
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/patients", get(list_patients).post(create_patient))
-        .route("/api/v1/patients/{id}", get(get_patient).put(update_patient))
-        .route("/api/v1/patients/{id}/{list}", get(list_intake).post(add_intake))
-        .route("/api/v1/patients/{id}/{list}/{item_id}", axum::routing::put(update_intake).delete(delete_intake))
+        .route(
+            "/api/v1/patients/{id}",
+            get(get_patient).put(update_patient),
+        )
+        .route(
+            "/api/v1/patients/{id}/{list}",
+            get(list_intake).post(add_intake),
+        )
+        .route(
+            "/api/v1/patients/{id}/{list}/{item_id}",
+            axum::routing::put(update_intake).delete(delete_intake),
+        )
 }

@@ -55,8 +55,16 @@ impl Viewer {
         let submitted = submitted.as_bytes();
         let same = expected.len() == submitted.len()
             && !expected.is_empty()
-            && expected.iter().zip(submitted).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-        if same { Ok(()) } else { Err(PageError::Csrf(self.locale)) }
+            && expected
+                .iter()
+                .zip(submitted)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if same {
+            Ok(())
+        } else {
+            Err(PageError::Csrf(self.locale))
+        }
     }
 }
 
@@ -77,17 +85,41 @@ pub fn locale_of(parts: &Parts, jar: &CookieJar) -> Locale {
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
         let locale = locale_of(parts, &jar);
-        let session_token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()).filter(|t| t.len() == 64);
+        let session_token = jar
+            .get(SESSION_COOKIE)
+            .map(|c| c.value().to_string())
+            .filter(|t| t.len() == 64);
         let session = match &session_token {
-            Some(token) => state.app.session(token).await.map_err(|e| PageError::from_app(locale, e))?,
+            Some(token) => state
+                .app
+                .session(token)
+                .await
+                .map_err(|e| PageError::from_app(locale, e))?,
             None => None,
         };
-        let anon_csrf = parts.extensions.get::<AnonCsrf>().map(|c| c.0.clone()).unwrap_or_default();
-        let here = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
-        Ok(Viewer { locale, session_token: session.as_ref().and(session_token), session, anon_csrf, here })
+        let anon_csrf = parts
+            .extensions
+            .get::<AnonCsrf>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
+        let here = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        Ok(Viewer {
+            locale,
+            session_token: session.as_ref().and(session_token),
+            session,
+            anon_csrf,
+            here,
+        })
     }
 }
 
@@ -101,7 +133,10 @@ pub struct ApiActor {
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let locale = api_locale(parts);
         let bearer = parts
             .headers
@@ -111,11 +146,17 @@ impl FromRequestParts<AppState> for ApiActor {
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 128);
         let Some(bearer) = bearer else {
-            return Err(ApiError::new(locale, cellpath_app::AppError::Unauthenticated));
+            return Err(ApiError::new(
+                locale,
+                cellpath_app::AppError::Unauthenticated,
+            ));
         };
         match state.app.token_actor(bearer).await {
             Ok(Some(actor)) => Ok(ApiActor { actor, locale }),
-            Ok(None) => Err(ApiError::new(locale, cellpath_app::AppError::Unauthenticated)),
+            Ok(None) => Err(ApiError::new(
+                locale,
+                cellpath_app::AppError::Unauthenticated,
+            )),
             Err(e) => Err(ApiError::new(locale, e)),
         }
     }

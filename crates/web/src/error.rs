@@ -33,9 +33,10 @@ impl PageError {
             AppError::Forbidden(_) => PageError::Forbidden(locale),
             AppError::NotFound => PageError::NotFound(locale),
             AppError::Expired => PageError::Expired(locale),
-            AppError::Invalid(_) | AppError::Conflict(_) | AppError::BadCredentials { .. } | AppError::Locked { .. } => {
-                PageError::BadRequest(locale)
-            }
+            AppError::Invalid(_)
+            | AppError::Conflict(_)
+            | AppError::BadCredentials { .. }
+            | AppError::Locked { .. } => PageError::BadRequest(locale),
             AppError::Store(e) => {
                 tracing::error!(code = e.code(), error = %e, "storage failure");
                 PageError::Internal(locale)
@@ -78,7 +79,10 @@ impl IntoResponse for PageError {
 pub enum ApiFailure {
     App(AppError),
     /// The body or query could not be read; `field` is the path at fault.
-    Malformed { field: String, detail: String },
+    Malformed {
+        field: String,
+        detail: String,
+    },
 }
 
 /// An API error in the caller's language.
@@ -90,11 +94,24 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(locale: Locale, err: AppError) -> ApiError {
-        ApiError { locale, failure: ApiFailure::App(err) }
+        ApiError {
+            locale,
+            failure: ApiFailure::App(err),
+        }
     }
 
-    pub fn malformed(locale: Locale, field: impl Into<String>, detail: impl Into<String>) -> ApiError {
-        ApiError { locale, failure: ApiFailure::Malformed { field: field.into(), detail: detail.into() } }
+    pub fn malformed(
+        locale: Locale,
+        field: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            locale,
+            failure: ApiFailure::Malformed {
+                field: field.into(),
+                detail: detail.into(),
+            },
+        }
     }
 }
 
@@ -111,9 +128,10 @@ fn problem(status: StatusCode, code: &str, locale: Locale, extra: serde_json::Va
         }
     }
     let mut response = (status, Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
     response
 }
 
@@ -139,17 +157,33 @@ impl IntoResponse for ApiError {
                     .iter()
                     .map(|i| json!({ "field": i.field, "code": i.code.as_str(), "message": issue_message(locale, i) }))
                     .collect();
-                problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid", locale, json!({ "errors": errors }))
+                problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    locale,
+                    json!({ "errors": errors }),
+                )
             }
             AppError::Unauthenticated | AppError::BadCredentials { .. } => {
-                let mut r = problem(StatusCode::UNAUTHORIZED, "unauthenticated", locale, json!({}));
-                r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                let mut r = problem(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    locale,
+                    json!({}),
+                );
+                r.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 r
             }
-            AppError::Locked { .. } => problem(StatusCode::TOO_MANY_REQUESTS, "locked", locale, json!({})),
-            AppError::Forbidden(action) => {
-                problem(StatusCode::FORBIDDEN, "forbidden", locale, json!({ "action": action.code() }))
+            AppError::Locked { .. } => {
+                problem(StatusCode::TOO_MANY_REQUESTS, "locked", locale, json!({}))
             }
+            AppError::Forbidden(action) => problem(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                locale,
+                json!({ "action": action.code() }),
+            ),
             AppError::NotFound => problem(StatusCode::NOT_FOUND, "not_found", locale, json!({})),
             AppError::Expired => problem(StatusCode::GONE, "expired", locale, json!({})),
             AppError::Conflict(current) => {
@@ -158,15 +192,30 @@ impl IntoResponse for ApiError {
                     Current::Intake(e) => serde_json::to_value(crate::api::IntakeOut::from(&*e)),
                 }
                 .unwrap_or_default();
-                problem(StatusCode::CONFLICT, "conflict", locale, json!({ "current": current }))
+                problem(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    locale,
+                    json!({ "current": current }),
+                )
             }
             AppError::Store(e) => {
                 tracing::error!(code = e.code(), error = %e, "storage failure");
-                problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", locale, json!({}))
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    locale,
+                    json!({}),
+                )
             }
             AppError::Internal(e) => {
                 tracing::error!(error = %e, "internal failure");
-                problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", locale, json!({}))
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    locale,
+                    json!({}),
+                )
             }
         }
     }

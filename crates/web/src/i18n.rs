@@ -35,18 +35,25 @@ pub fn tr(locale: Locale, key: &str) -> String {
 
 /// The text of `key` with placeables filled in.
 pub fn tr_args(locale: Locale, key: &str, args: &[(&'static str, String)]) -> String {
-    let map: HashMap<Cow<'static, str>, FluentValue> =
-        args.iter().map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone()))).collect();
-    LOCALES.try_lookup_with_args(lang(locale), key, &map).unwrap_or_else(|| {
-        tracing::error!(key, locale = locale.code(), "missing catalogue key");
-        key.to_string()
-    })
+    let map: HashMap<Cow<'static, str>, FluentValue> = args
+        .iter()
+        .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+        .collect();
+    LOCALES
+        .try_lookup_with_args(lang(locale), key, &map)
+        .unwrap_or_else(|| {
+            tracing::error!(key, locale = locale.code(), "missing catalogue key");
+            key.to_string()
+        })
 }
 
 /// Whether a key exists in a locale's own catalogue (not through fallback).
 pub fn has_key(locale: Locale, key: &str) -> bool {
-    let args: HashMap<Cow<'static, str>, FluentValue> = HashMap::from([(Cow::Borrowed("limit"), FluentValue::from("1"))]);
-    LOCALES.try_lookup_with_args(lang(locale), key, &args).is_some()
+    let args: HashMap<Cow<'static, str>, FluentValue> =
+        HashMap::from([(Cow::Borrowed("limit"), FluentValue::from("1"))]);
+    LOCALES
+        .try_lookup_with_args(lang(locale), key, &args)
+        .is_some()
 }
 
 /// The catalogue key of a validation problem.
@@ -56,7 +63,10 @@ pub fn issue_key(code: IssueCode) -> String {
 
 /// A validation problem in the user's language.
 pub fn issue_message(locale: Locale, issue: &Issue) -> String {
-    let limit = issue.limit.map(|l| locale.number(i64::from(l))).unwrap_or_default();
+    let limit = issue
+        .limit
+        .map(|l| locale.number(i64::from(l)))
+        .unwrap_or_default();
     tr_args(locale, &issue_key(issue.code), &[("limit", limit)])
 }
 

@@ -23,16 +23,10 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 /// Settings of the HTTP layer.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct WebConfig {
     /// Mark cookies `Secure` (on when served over HTTPS or behind a TLS proxy).
     pub secure_cookies: bool,
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        WebConfig { secure_cookies: false }
-    }
 }
 
 /// What every handler can reach.
@@ -68,7 +62,10 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; s
 /// Security headers on every response, and refusal of cross-site form posts
 /// (Fetch Metadata) before any handler runs.
 async fn security(request: Request, next: Next) -> Response {
-    let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     let cross_site = request
         .headers()
         .get("sec-fetch-site")
@@ -80,13 +77,19 @@ async fn security(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set = |headers: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
-        headers.entry(name).or_insert(HeaderValue::from_static(value));
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
     };
     set(headers, header::CONTENT_SECURITY_POLICY, CSP);
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::REFERRER_POLICY, "no-referrer");
-    set(headers, HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(
+        headers,
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -102,10 +105,16 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi_json))
-        .layer(middleware::from_fn_with_state(state.clone(), pages::anon_csrf))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            pages::anon_csrf,
+        ))
         .layer(middleware::from_fn(security))
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             // Only the route template is logged: never ids, names or query strings.
@@ -115,7 +124,11 @@ pub fn router(state: AppState) -> Router {
                     .get::<axum::extract::MatchedPath>()
                     .map(|p| p.as_str().to_string())
                     .unwrap_or_else(|| "unmatched".into());
-                let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
                 tracing::info_span!("request", method = %request.method(), route, request_id = %id)
             }),
         )
@@ -130,5 +143,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -3,7 +3,9 @@
 //! CSRF, session handling, and who reaches what.
 
 use cellpath_domain::Role;
-use cellpath_test_support::{Backend, PASSWORD, TestServer, both_backends, csrf_of, patient_draft, strip_isolation};
+use cellpath_test_support::{
+    Backend, PASSWORD, TestServer, both_backends, csrf_of, patient_draft, strip_isolation,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -11,23 +13,53 @@ async fn api(server: &TestServer, username: &str) -> (reqwest::Client, String) {
     (reqwest::Client::new(), server.token(username).await)
 }
 
-async fn post_json(client: &reqwest::Client, url: String, token: &str, body: Value) -> reqwest::Response {
-    client.post(url).bearer_auth(token).json(&body).send().await.expect("request")
+async fn post_json(
+    client: &reqwest::Client,
+    url: String,
+    token: &str,
+    body: Value,
+) -> reqwest::Response {
+    client
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
 }
 
-fn assert_problem(response_status: StatusCode, content_type: &str, body: &Value, status: u16, field: Option<&str>) {
+fn assert_problem(
+    response_status: StatusCode,
+    content_type: &str,
+    body: &Value,
+    status: u16,
+    field: Option<&str>,
+) {
     assert_eq!(response_status.as_u16(), status, "{body}");
     assert_eq!(content_type, "application/problem+json");
     assert_eq!(body["status"], status);
     if let Some(field) = field {
-        let fields: Vec<&str> = body["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
-        assert!(fields.contains(&field), "expected a problem with {field}: {body}");
+        let fields: Vec<&str> = body["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert!(
+            fields.contains(&field),
+            "expected a problem with {field}: {body}"
+        );
     }
 }
 
 async fn problem_of(response: reqwest::Response) -> (StatusCode, String, Value) {
     let status = response.status();
-    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let body: Value = response.json().await.expect("json body");
     (status, content_type, body)
 }
@@ -422,29 +454,68 @@ fn the_english_and_arabic_catalogues_have_the_same_keys() {
     assert!(en.len() > 100, "parsed {} keys", en.len());
     let only_en: Vec<&String> = en.iter().filter(|k| !ar.contains(k)).collect();
     let only_ar: Vec<&String> = ar.iter().filter(|k| !en.contains(k)).collect();
-    assert!(only_en.is_empty() && only_ar.is_empty(), "only in en: {only_en:?}; only in ar: {only_ar:?}");
+    assert!(
+        only_en.is_empty() && only_ar.is_empty(),
+        "only in en: {only_en:?}; only in ar: {only_ar:?}"
+    );
 }
 
 #[test]
 fn every_code_the_domain_can_produce_has_a_label_in_both_languages() {
-    use cellpath_domain::intake::{AllergySeverity, ConditionStatus, ImagingModality, IntakeKind, MedicationClass};
+    use cellpath_domain::intake::{
+        AllergySeverity, ConditionStatus, ImagingModality, IntakeKind, MedicationClass,
+    };
     use cellpath_domain::{IssueCode, Locale, audit::AuditAction, patient::Sex};
     use cellpath_web::i18n::{has_key, issue_key};
     let mut keys: Vec<String> = Vec::new();
     keys.extend(IssueCode::ALL.iter().map(|c| issue_key(*c)));
-    keys.extend(Role::ALL.iter().map(|r| format!("role-{}", r.code().replace('_', "-"))));
+    keys.extend(
+        Role::ALL
+            .iter()
+            .map(|r| format!("role-{}", r.code().replace('_', "-"))),
+    );
     keys.extend(Sex::ALL.iter().map(|s| format!("sex-{}", s.code())));
-    keys.extend(ConditionStatus::ALL.iter().map(|c| format!("condition-status-{}", c.code())));
-    keys.extend(MedicationClass::ALL.iter().map(|c| format!("medication-class-{}", c.code().replace('_', "-"))));
-    keys.extend(AllergySeverity::ALL.iter().map(|c| format!("allergy-severity-{}", c.code())));
-    keys.extend(ImagingModality::ALL.iter().map(|c| format!("imaging-modality-{}", c.code())));
-    keys.extend(AuditAction::ALL.iter().map(|a| format!("audit-action-{}", a.code().replace('_', "-"))));
+    keys.extend(
+        ConditionStatus::ALL
+            .iter()
+            .map(|c| format!("condition-status-{}", c.code())),
+    );
+    keys.extend(
+        MedicationClass::ALL
+            .iter()
+            .map(|c| format!("medication-class-{}", c.code().replace('_', "-"))),
+    );
+    keys.extend(
+        AllergySeverity::ALL
+            .iter()
+            .map(|c| format!("allergy-severity-{}", c.code())),
+    );
+    keys.extend(
+        ImagingModality::ALL
+            .iter()
+            .map(|c| format!("imaging-modality-{}", c.code())),
+    );
+    keys.extend(
+        AuditAction::ALL
+            .iter()
+            .map(|a| format!("audit-action-{}", a.code().replace('_', "-"))),
+    );
     for kind in IntakeKind::ALL {
         for prefix in ["section", "empty", "edit"] {
             keys.push(format!("{prefix}-{}", kind.slug()));
         }
     }
-    for code in ["invalid", "malformed", "unauthenticated", "locked", "forbidden", "not-found", "expired", "conflict", "internal"] {
+    for code in [
+        "invalid",
+        "malformed",
+        "unauthenticated",
+        "locked",
+        "forbidden",
+        "not-found",
+        "expired",
+        "conflict",
+        "internal",
+    ] {
         keys.push(format!("problem-{code}"));
     }
     for locale in Locale::ALL {

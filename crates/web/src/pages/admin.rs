@@ -6,16 +6,16 @@ use crate::ctx::Viewer;
 use crate::error::PageError;
 use crate::i18n::tr;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use cellpath_app::AppError;
+use cellpath_app::StoredAudit;
 use cellpath_app::admin::NewSite;
 use cellpath_app::auth::NewUser;
 use cellpath_domain::{Action, Locale, Role, SiteId};
-use cellpath_app::StoredAudit;
 
 pub struct UserLine {
     pub username: String,
@@ -35,20 +35,39 @@ struct UsersPage {
     form: FormState,
 }
 
-async fn users_page_for(state: &AppState, viewer: &Viewer, form: FormState) -> Result<UsersPage, PageError> {
+async fn users_page_for(
+    state: &AppState,
+    viewer: &Viewer,
+    form: FormState,
+) -> Result<UsersPage, PageError> {
     let actor = viewer.require()?;
     let locale = viewer.locale;
-    let summaries = state.app.list_users(actor).await.map_err(|e| PageError::from_app(locale, e))?;
-    let all_sites = state.app.list_sites().await.map_err(|e| PageError::from_app(locale, e))?;
+    let summaries = state
+        .app
+        .list_users(actor)
+        .await
+        .map_err(|e| PageError::from_app(locale, e))?;
+    let all_sites = state
+        .app
+        .list_sites()
+        .await
+        .map_err(|e| PageError::from_app(locale, e))?;
     let site_name = |id: &SiteId| {
-        all_sites.iter().find(|s| s.id == id.as_uuid()).map(|s| s.code.clone()).unwrap_or_default()
+        all_sites
+            .iter()
+            .find(|s| s.id == id.as_uuid())
+            .map(|s| s.code.clone())
+            .unwrap_or_default()
     };
     let users = summaries
         .iter()
         .map(|u| UserLine {
             username: u.user.username.clone(),
             display_name: u.user.display_name.clone(),
-            role: u.role.map(|r| tr(locale, &format!("role-{}", r.code().replace('_', "-")))).unwrap_or_default(),
+            role: u
+                .role
+                .map(|r| tr(locale, &format!("role-{}", r.code().replace('_', "-"))))
+                .unwrap_or_default(),
             sites: u.sites.iter().map(site_name).collect::<Vec<_>>().join(", "),
             state: if u.user.disabled {
                 tr(locale, "user-disabled")
@@ -62,19 +81,35 @@ async fn users_page_for(state: &AppState, viewer: &Viewer, form: FormState) -> R
     let roles = Role::ALL
         .into_iter()
         .filter(|r| r.is_staff())
-        .map(|r| Choice { value: r.code().into(), label: tr(locale, &format!("role-{}", r.code().replace('_', "-"))) })
+        .map(|r| Choice {
+            value: r.code().into(),
+            label: tr(locale, &format!("role-{}", r.code().replace('_', "-"))),
+        })
         .collect();
     let sites = all_sites
         .iter()
         .filter(|s| actor.sites.contains(&SiteId::from_uuid(s.id)))
-        .map(|s| Choice { value: s.id.to_string(), label: format!("{} ({})", s.name, s.code) })
+        .map(|s| Choice {
+            value: s.id.to_string(),
+            label: format!("{} ({})", s.name, s.code),
+        })
         .collect();
-    Ok(UsersPage { ctx: Ctx::new(viewer), users, roles, sites, form })
+    Ok(UsersPage {
+        ctx: Ctx::new(viewer),
+        users,
+        roles,
+        sites,
+        form,
+    })
 }
 
 fn require(viewer: &Viewer, action: Action) -> Result<(), PageError> {
     let actor = viewer.require()?;
-    if actor.may(action) { Ok(()) } else { Err(PageError::Forbidden(viewer.locale)) }
+    if actor.may(action) {
+        Ok(())
+    } else {
+        Err(PageError::Forbidden(viewer.locale))
+    }
 }
 
 async fn users(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
@@ -83,7 +118,11 @@ async fn users(State(state): State<AppState>, viewer: Viewer) -> Result<Response
     render(viewer.locale, &page)
 }
 
-async fn add_user(State(state): State<AppState>, viewer: Viewer, form: PageForm) -> Result<Response, PageError> {
+async fn add_user(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: PageForm,
+) -> Result<Response, PageError> {
     require(&viewer, Action::ManageUsers)?;
     viewer.check_csrf(form.csrf())?;
     let actor = viewer.require()?;
@@ -124,7 +163,12 @@ async fn add_user(State(state): State<AppState>, viewer: Viewer, form: PageForm)
             }
             let mut values = form.0;
             values.remove("password");
-            let page = users_page_for(&state, &viewer, FormState::from_values(values).with_issues(locale, &issues)).await?;
+            let page = users_page_for(
+                &state,
+                &viewer,
+                FormState::from_values(values).with_issues(locale, &issues),
+            )
+            .await?;
             render_status(locale, StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(other) => Err(PageError::from_app(locale, other)),
@@ -146,7 +190,11 @@ struct SitesPage {
     form: FormState,
 }
 
-async fn sites_page(state: &AppState, viewer: &Viewer, form: FormState) -> Result<SitesPage, PageError> {
+async fn sites_page(
+    state: &AppState,
+    viewer: &Viewer,
+    form: FormState,
+) -> Result<SitesPage, PageError> {
     let locale = viewer.locale;
     let sites = state
         .app
@@ -154,9 +202,18 @@ async fn sites_page(state: &AppState, viewer: &Viewer, form: FormState) -> Resul
         .await
         .map_err(|e| PageError::from_app(locale, e))?
         .into_iter()
-        .map(|s| SiteLine { code: s.code, name: s.name, record_prefix: s.record_prefix, created: locale.date(s.created_at.date_naive()) })
+        .map(|s| SiteLine {
+            code: s.code,
+            name: s.name,
+            record_prefix: s.record_prefix,
+            created: locale.date(s.created_at.date_naive()),
+        })
         .collect();
-    Ok(SitesPage { ctx: Ctx::new(viewer), sites, form })
+    Ok(SitesPage {
+        ctx: Ctx::new(viewer),
+        sites,
+        form,
+    })
 }
 
 async fn sites(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
@@ -165,15 +222,28 @@ async fn sites(State(state): State<AppState>, viewer: Viewer) -> Result<Response
     render(viewer.locale, &page)
 }
 
-async fn add_site(State(state): State<AppState>, viewer: Viewer, form: PageForm) -> Result<Response, PageError> {
+async fn add_site(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: PageForm,
+) -> Result<Response, PageError> {
     require(&viewer, Action::ManageSites)?;
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
-    let new = NewSite { code: form.get("code"), name: form.get("name"), record_prefix: form.get("record_prefix") };
+    let new = NewSite {
+        code: form.get("code"),
+        name: form.get("name"),
+        record_prefix: form.get("record_prefix"),
+    };
     match state.app.add_site(viewer.actor(), &new).await {
         Ok(_) => Ok(Redirect::to("/admin/sites").into_response()),
         Err(AppError::Invalid(issues)) => {
-            let page = sites_page(&state, &viewer, FormState::from_values(form.0).with_issues(locale, &issues)).await?;
+            let page = sites_page(
+                &state,
+                &viewer,
+                FormState::from_values(form.0).with_issues(locale, &issues),
+            )
+            .await?;
             render_status(locale, StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(other) => Err(PageError::from_app(locale, other)),
@@ -222,7 +292,10 @@ fn audit_line(locale: Locale, e: &StoredAudit) -> AuditLine {
         at: locale.date_time(e.at),
         who: e.username.clone(),
         role: e.role.clone(),
-        action: tr(locale, &format!("audit-action-{}", e.action.replace('_', "-"))),
+        action: tr(
+            locale,
+            &format!("audit-action-{}", e.action.replace('_', "-")),
+        ),
         entity: e.entity.clone(),
         entity_id: e.entity_id.clone(),
         patient_id: e.patient_id.clone(),
@@ -238,7 +311,9 @@ async fn audit(
     require(&viewer, Action::ViewAudit)?;
     let actor = viewer.require()?;
     let locale = viewer.locale;
-    let Ok(Query(query)) = query else { return Err(PageError::BadRequest(locale)) };
+    let Ok(Query(query)) = query else {
+        return Err(PageError::BadRequest(locale));
+    };
     let page = query.page.unwrap_or(1).clamp(1, 1_000_000);
     let patient = query.patient.unwrap_or_default().trim().to_string();
     let filter = (!patient.is_empty()).then_some(patient.as_str());
@@ -247,9 +322,21 @@ async fn audit(
         .audit_page(actor, filter, AUDIT_PAGE, (page - 1) * AUDIT_PAGE)
         .await
         .map_err(|e| PageError::from_app(locale, e))?;
-    let href = |p: i64| format!("/admin/audit?patient={}&page={p}", patient.chars().filter(|c| c.is_ascii_hexdigit() || *c == '-').collect::<String>());
+    let href = |p: i64| {
+        format!(
+            "/admin/audit?patient={}&page={p}",
+            patient
+                .chars()
+                .filter(|c| c.is_ascii_hexdigit() || *c == '-')
+                .collect::<String>()
+        )
+    };
     let view = AuditPageView {
-        entries: result.entries.iter().map(|e| audit_line(locale, e)).collect(),
+        entries: result
+            .entries
+            .iter()
+            .map(|e| audit_line(locale, e))
+            .collect(),
         prev_href: (page > 1).then(|| href(page - 1)),
         next_href: result.has_more.then(|| href(page + 1)),
         patient,

@@ -6,11 +6,11 @@ use crate::ctx::{SESSION_COOKIE, Viewer};
 use crate::error::PageError;
 use crate::i18n::tr;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use cellpath_app::AppError;
 use cellpath_app::auth::SignedIn;
@@ -55,7 +55,13 @@ async fn sign_in_page(viewer: Viewer) -> Result<Response, PageError> {
     if viewer.actor().is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    render(viewer.locale, &SignInPage { ctx: Ctx::new(&viewer), form: FormState::default() })
+    render(
+        viewer.locale,
+        &SignInPage {
+            ctx: Ctx::new(&viewer),
+            form: FormState::default(),
+        },
+    )
 }
 
 /// Signs in: a new session every time (no session id survives from before
@@ -68,7 +74,10 @@ async fn sign_in(
 ) -> Result<Response, PageError> {
     viewer.check_csrf(form.csrf())?;
     let get = |k: &str| form.get(k);
-    let result = state.app.sign_in(&get("username"), &get("password"), &get("totp")).await;
+    let result = state
+        .app
+        .sign_in(&get("username"), &get("password"), &get("totp"))
+        .await;
     match result {
         Ok(SignedIn { session_token, .. }) => {
             let jar = jar.add(session_cookie(&state, session_token));
@@ -78,7 +87,8 @@ async fn sign_in(
             let key = match err {
                 AppError::BadCredentials { failures } => {
                     // Each failure in a row costs the next attempt more time.
-                    let delay = Duration::from_millis(u64::try_from(failures.min(10)).unwrap_or(0) * 150);
+                    let delay =
+                        Duration::from_millis(u64::try_from(failures.min(10)).unwrap_or(0) * 150);
                     tokio::time::sleep(delay).await;
                     "sign-in-failed"
                 }
@@ -86,8 +96,19 @@ async fn sign_in(
             };
             let mut values = HashMap::new();
             values.insert("username".to_string(), get("username"));
-            let form = FormState { values, errors: HashMap::new(), banner: Some(tr(viewer.locale, key)) };
-            render_status(viewer.locale, StatusCode::UNAUTHORIZED, &SignInPage { ctx: Ctx::new(&viewer), form })
+            let form = FormState {
+                values,
+                errors: HashMap::new(),
+                banner: Some(tr(viewer.locale, key)),
+            };
+            render_status(
+                viewer.locale,
+                StatusCode::UNAUTHORIZED,
+                &SignInPage {
+                    ctx: Ctx::new(&viewer),
+                    form,
+                },
+            )
         }
         Err(other) => Err(PageError::from_app(viewer.locale, other)),
     }
@@ -101,7 +122,11 @@ async fn sign_out(
 ) -> Result<Response, PageError> {
     viewer.check_csrf(form.csrf())?;
     if let (Some(actor), Some(token)) = (viewer.actor(), &viewer.session_token) {
-        state.app.sign_out(actor, token).await.map_err(|e| PageError::from_app(viewer.locale, e))?;
+        state
+            .app
+            .sign_out(actor, token)
+            .await
+            .map_err(|e| PageError::from_app(viewer.locale, e))?;
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to("/sign-in")).into_response())
@@ -121,11 +146,24 @@ async fn home(viewer: Viewer) -> Result<Response, PageError> {
     render(viewer.locale, &page)
 }
 
-async fn invite_page(State(state): State<AppState>, viewer: Viewer, Path(token): Path<String>) -> Result<Response, PageError> {
-    if !state.app.invitation_valid(&token).await.map_err(|e| PageError::from_app(viewer.locale, e))? {
+async fn invite_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    if !state
+        .app
+        .invitation_valid(&token)
+        .await
+        .map_err(|e| PageError::from_app(viewer.locale, e))?
+    {
         return Err(PageError::Expired(viewer.locale));
     }
-    let page = InviteAcceptPage { ctx: Ctx::new(&viewer), form: FormState::default(), action: format!("/invite/{token}") };
+    let page = InviteAcceptPage {
+        ctx: Ctx::new(&viewer),
+        form: FormState::default(),
+        action: format!("/invite/{token}"),
+    };
     render(viewer.locale, &page)
 }
 
@@ -138,14 +176,26 @@ async fn accept_invite(
 ) -> Result<Response, PageError> {
     viewer.check_csrf(form.csrf())?;
     let get = |k: &str| form.get(k);
-    let mut form_state = FormState::from_values(HashMap::from([("username".to_string(), get("username"))]));
+    let mut form_state =
+        FormState::from_values(HashMap::from([("username".to_string(), get("username"))]));
     if get("password") != get("password_again") {
-        form_state.errors.insert("password_again".into(), tr(viewer.locale, "issue-password-mismatch"));
+        form_state.errors.insert(
+            "password_again".into(),
+            tr(viewer.locale, "issue-password-mismatch"),
+        );
         form_state.banner = Some(tr(viewer.locale, "form-has-errors"));
-        let page = InviteAcceptPage { ctx: Ctx::new(&viewer), form: form_state, action: format!("/invite/{token}") };
+        let page = InviteAcceptPage {
+            ctx: Ctx::new(&viewer),
+            form: form_state,
+            action: format!("/invite/{token}"),
+        };
         return render_status(viewer.locale, StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    match state.app.accept_invitation(&token, &get("username"), &get("password")).await {
+    match state
+        .app
+        .accept_invitation(&token, &get("username"), &get("password"))
+        .await
+    {
         Ok(signed_in) => {
             let jar = jar.add(session_cookie(&state, signed_in.session_token));
             Ok((jar, Redirect::to("/portal")).into_response())

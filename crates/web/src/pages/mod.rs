@@ -10,12 +10,12 @@ use crate::ctx::{AnonCsrf, CSRF_COOKIE, LANG_COOKIE, Viewer};
 use crate::error::PageError;
 use crate::i18n::{issue_message, tr};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use cellpath_domain::{Action, Issues, Locale, Role};
 use chrono::NaiveDate;
@@ -44,30 +44,58 @@ pub struct Ctx {
 impl Ctx {
     pub fn new(viewer: &Viewer) -> Ctx {
         let locale = viewer.locale;
-        let other = if locale == Locale::Ar { Locale::En } else { Locale::Ar };
+        let other = if locale == Locale::Ar {
+            Locale::En
+        } else {
+            Locale::Ar
+        };
         let mut nav = Vec::new();
         let mut role_label = String::new();
         if let Some(actor) = viewer.actor() {
-            role_label = tr(locale, &format!("role-{}", actor.role.code().replace('_', "-")));
+            role_label = tr(
+                locale,
+                &format!("role-{}", actor.role.code().replace('_', "-")),
+            );
             if actor.role == Role::Patient {
-                nav.push(NavItem { href: "/portal", label: tr(locale, "nav-my-record") });
+                nav.push(NavItem {
+                    href: "/portal",
+                    label: tr(locale, "nav-my-record"),
+                });
             } else {
-                nav.push(NavItem { href: "/home", label: tr(locale, "nav-home") });
+                nav.push(NavItem {
+                    href: "/home",
+                    label: tr(locale, "nav-home"),
+                });
             }
             if actor.may(Action::SearchPatients) {
-                nav.push(NavItem { href: "/patients", label: tr(locale, "nav-patients") });
+                nav.push(NavItem {
+                    href: "/patients",
+                    label: tr(locale, "nav-patients"),
+                });
             }
             if actor.may(Action::RegisterPatient) {
-                nav.push(NavItem { href: "/patients/new", label: tr(locale, "nav-register") });
+                nav.push(NavItem {
+                    href: "/patients/new",
+                    label: tr(locale, "nav-register"),
+                });
             }
             if actor.may(Action::ManageUsers) {
-                nav.push(NavItem { href: "/admin/users", label: tr(locale, "nav-users") });
+                nav.push(NavItem {
+                    href: "/admin/users",
+                    label: tr(locale, "nav-users"),
+                });
             }
             if actor.may(Action::ManageSites) {
-                nav.push(NavItem { href: "/admin/sites", label: tr(locale, "nav-sites") });
+                nav.push(NavItem {
+                    href: "/admin/sites",
+                    label: tr(locale, "nav-sites"),
+                });
             }
             if actor.may(Action::ViewAudit) {
-                nav.push(NavItem { href: "/admin/audit", label: tr(locale, "nav-audit") });
+                nav.push(NavItem {
+                    href: "/admin/audit",
+                    label: tr(locale, "nav-audit"),
+                });
             }
         }
         Ctx {
@@ -134,11 +162,17 @@ pub struct FormState {
 
 impl FormState {
     pub fn from_values(values: HashMap<String, String>) -> FormState {
-        FormState { values, ..FormState::default() }
+        FormState {
+            values,
+            ..FormState::default()
+        }
     }
 
     pub fn v(&self, name: &str) -> &str {
-        self.values.get(name).map(String::as_str).unwrap_or_default()
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 
     pub fn e(&self, name: &str) -> Option<&str> {
@@ -152,7 +186,9 @@ impl FormState {
     /// Attaches each problem to its field, in the user's language.
     pub fn with_issues(mut self, locale: Locale, issues: &Issues) -> FormState {
         for issue in &issues.0 {
-            self.errors.entry(issue.field.clone()).or_insert_with(|| issue_message(locale, issue));
+            self.errors
+                .entry(issue.field.clone())
+                .or_insert_with(|| issue_message(locale, issue));
         }
         if self.banner.is_none() {
             self.banner = Some(tr(locale, "form-has-errors"));
@@ -170,20 +206,30 @@ pub struct Choice {
 pub fn choices(locale: Locale, prefix: &str, codes: &[&str]) -> Vec<Choice> {
     codes
         .iter()
-        .map(|c| Choice { value: (*c).to_string(), label: tr(locale, &format!("{prefix}-{}", c.replace('_', "-"))) })
+        .map(|c| Choice {
+            value: (*c).to_string(),
+            label: tr(locale, &format!("{prefix}-{}", c.replace('_', "-"))),
+        })
         .collect()
 }
 
 /// Renders a template into a response.
 pub fn render(locale: Locale, template: &impl Template) -> Result<Response, PageError> {
-    template.render().map(|html| Html(html).into_response()).map_err(|e| {
-        tracing::error!(error = %e, "template failed");
-        PageError::Internal(locale)
-    })
+    template
+        .render()
+        .map(|html| Html(html).into_response())
+        .map_err(|e| {
+            tracing::error!(error = %e, "template failed");
+            PageError::Internal(locale)
+        })
 }
 
 /// A page with a status other than 200 (a form with errors is 422).
-pub fn render_status(locale: Locale, status: StatusCode, template: &impl Template) -> Result<Response, PageError> {
+pub fn render_status(
+    locale: Locale,
+    status: StatusCode,
+    template: &impl Template,
+) -> Result<Response, PageError> {
     let mut response = render(locale, template)?;
     *response.status_mut() = status;
     Ok(response)
@@ -202,9 +248,16 @@ pub struct ErrorPage {
 
 /// Gives an anonymous visitor a form token cookie (double submit) before
 /// they have a session, so the sign-in and invitation forms are protected too.
-pub async fn anon_csrf(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn anon_csrf(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let jar = CookieJar::from_headers(request.headers());
-    let existing = jar.get(CSRF_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 64);
+    let existing = jar
+        .get(CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 64);
     let (token, fresh) = match existing {
         Some(token) => (token, false),
         None => match cellpath_app::auth::random_token() {
@@ -260,7 +313,10 @@ async fn switch_language(
 
 async fn stylesheet() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../../assets/app.css"),
     )
         .into_response()

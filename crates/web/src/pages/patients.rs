@@ -8,16 +8,16 @@ use crate::ctx::Viewer;
 use crate::error::PageError;
 use crate::i18n::tr;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use cellpath_app::patients::Chart;
 use cellpath_app::{Actor, AppError, Current};
 use cellpath_domain::intake::{
-    AllergySeverity, ConditionStatus, ImagingModality, IntakeDraft, IntakeEntry, IntakeItem, IntakeKind,
-    MedicationClass,
+    AllergySeverity, ConditionStatus, ImagingModality, IntakeDraft, IntakeEntry, IntakeItem,
+    IntakeKind, MedicationClass,
 };
 use cellpath_domain::patient::{Patient, PatientDraft, Sex};
 use cellpath_domain::{Action, ItemId, Locale, PatientId, Role};
@@ -35,12 +35,37 @@ pub struct FieldSpec {
     pub choices: Vec<Choice>,
 }
 
-fn field(locale: Locale, key: &str, name: &'static str, input: &'static str, required: bool) -> FieldSpec {
-    FieldSpec { name, label: tr(locale, key), input, required, choices: Vec::new() }
+fn field(
+    locale: Locale,
+    key: &str,
+    name: &'static str,
+    input: &'static str,
+    required: bool,
+) -> FieldSpec {
+    FieldSpec {
+        name,
+        label: tr(locale, key),
+        input,
+        required,
+        choices: Vec::new(),
+    }
 }
 
-fn select(locale: Locale, key: &str, name: &'static str, prefix: &str, codes: &[&str], required: bool) -> FieldSpec {
-    FieldSpec { name, label: tr(locale, key), input: "select", required, choices: choices(locale, prefix, codes) }
+fn select(
+    locale: Locale,
+    key: &str,
+    name: &'static str,
+    prefix: &str,
+    codes: &[&str],
+    required: bool,
+) -> FieldSpec {
+    FieldSpec {
+        name,
+        label: tr(locale, key),
+        input: "select",
+        required,
+        choices: choices(locale, prefix, codes),
+    }
 }
 
 fn patient_fields(locale: Locale) -> Vec<FieldSpec> {
@@ -48,14 +73,33 @@ fn patient_fields(locale: Locale) -> Vec<FieldSpec> {
     vec![
         field(locale, "field-given-name", "given_name", "text", true),
         field(locale, "field-family-name", "family_name", "text", true),
-        field(locale, "field-other-script-name", "other_script_name", "text", false),
+        field(
+            locale,
+            "field-other-script-name",
+            "other_script_name",
+            "text",
+            false,
+        ),
         field(locale, "field-date-of-birth", "date_of_birth", "date", true),
         select(locale, "field-sex", "sex", "sex", &sexes, true),
-        field(locale, "field-record-number", "record_number", "text", false),
+        field(
+            locale,
+            "field-record-number",
+            "record_number",
+            "text",
+            false,
+        ),
         field(locale, "field-phone", "phone", "tel", false),
         field(locale, "field-email", "email", "email", false),
         field(locale, "field-address", "address", "textarea", false),
-        select(locale, "field-preferred-language", "preferred_language", "language", &["en", "ar"], true),
+        select(
+            locale,
+            "field-preferred-language",
+            "preferred_language",
+            "language",
+            &["en", "ar"],
+            true,
+        ),
     ]
 }
 
@@ -83,13 +127,26 @@ fn intake_fields(locale: Locale, kind: IntakeKind) -> Vec<FieldSpec> {
     let key = |f: &str| format!("field-{}-{}", kind.slug(), f.replace('_', "-"));
     let mut fields = vec![
         field(locale, &key(name), name, "text", true),
-        select(locale, &key(code), code, code_prefix(kind), &kind_codes(kind), true),
+        select(
+            locale,
+            &key(code),
+            code,
+            code_prefix(kind),
+            &kind_codes(kind),
+            true,
+        ),
     ];
     if !detail.is_empty() {
         fields.push(field(locale, &key(detail), detail, "text", false));
     }
     if !start.is_empty() {
-        fields.push(field(locale, &key(start), start, "date", kind == IntakeKind::Imaging));
+        fields.push(field(
+            locale,
+            &key(start),
+            start,
+            "date",
+            kind == IntakeKind::Imaging,
+        ));
     }
     if !end.is_empty() {
         fields.push(field(locale, &key(end), end, "date", false));
@@ -102,7 +159,13 @@ fn intake_fields(locale: Locale, kind: IntakeKind) -> Vec<FieldSpec> {
 
 fn intake_draft(kind: IntakeKind, form: &PageForm) -> IntakeDraft {
     let [name, code, detail, start, end, notes] = IntakeItem::field_names(kind);
-    let get = |f: &str| if f.is_empty() { String::new() } else { form.get(f) };
+    let get = |f: &str| {
+        if f.is_empty() {
+            String::new()
+        } else {
+            form.get(f)
+        }
+    };
     IntakeDraft {
         name: get(name),
         code: get(code),
@@ -114,7 +177,10 @@ fn intake_draft(kind: IntakeKind, form: &PageForm) -> IntakeDraft {
 }
 
 fn intake_values(item: &IntakeItem) -> HashMap<String, String> {
-    item.audit_fields().into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    item.audit_fields()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
 }
 
 fn patient_draft(form: &PageForm) -> PatientDraft {
@@ -133,7 +199,12 @@ fn patient_draft(form: &PageForm) -> PatientDraft {
 }
 
 fn patient_values(patient: &Patient) -> HashMap<String, String> {
-    patient.audit_fields().into_iter().filter(|(k, _)| *k != "version").map(|(k, v)| (k.to_string(), v)).collect()
+    patient
+        .audit_fields()
+        .into_iter()
+        .filter(|(k, _)| *k != "version")
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
 }
 
 /// A field whose stored value differs from what the user submitted.
@@ -143,13 +214,21 @@ pub struct ConflictRow {
     pub theirs: String,
 }
 
-fn conflict_rows(fields: &[FieldSpec], mine: &FormState, current: &HashMap<String, String>) -> Vec<ConflictRow> {
+fn conflict_rows(
+    fields: &[FieldSpec],
+    mine: &FormState,
+    current: &HashMap<String, String>,
+) -> Vec<ConflictRow> {
     fields
         .iter()
         .filter_map(|f| {
             let theirs = current.get(f.name).cloned().unwrap_or_default();
             let my_value = mine.v(f.name).trim().to_string();
-            (my_value != theirs).then(|| ConflictRow { label: f.label.clone(), mine: my_value, theirs })
+            (my_value != theirs).then(|| ConflictRow {
+                label: f.label.clone(),
+                mine: my_value,
+                theirs,
+            })
         })
         .collect()
 }
@@ -209,7 +288,9 @@ async fn list_patients(
     query: Result<Query<SearchForm>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, PageError> {
     let actor = viewer.require()?;
-    let Ok(Query(query)) = query else { return Err(PageError::BadRequest(viewer.locale)) };
+    let Ok(Query(query)) = query else {
+        return Err(PageError::BadRequest(viewer.locale));
+    };
     let q = query.q.unwrap_or_default();
     let page = query.page.unwrap_or(1).clamp(1, 10_000);
     let result = state
@@ -264,7 +345,8 @@ async fn new_patient(viewer: Viewer) -> Result<Response, PageError> {
     }
     let locale = viewer.locale;
     let mut form = FormState::default();
-    form.values.insert("preferred_language".into(), locale.code().into());
+    form.values
+        .insert("preferred_language".into(), locale.code().into());
     let page = PatientFormPage {
         title: tr(locale, "patient-new-title"),
         action: "/patients".into(),
@@ -278,11 +360,19 @@ async fn new_patient(viewer: Viewer) -> Result<Response, PageError> {
     render(locale, &page)
 }
 
-async fn create_patient(State(state): State<AppState>, viewer: Viewer, form: PageForm) -> Result<Response, PageError> {
+async fn create_patient(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: PageForm,
+) -> Result<Response, PageError> {
     let actor = viewer.require()?;
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
-    match state.app.register_patient(actor, None, &patient_draft(&form)).await {
+    match state
+        .app
+        .register_patient(actor, None, &patient_draft(&form))
+        .await
+    {
         Ok(patient) => Ok(Redirect::to(&format!("/patients/{}", patient.id)).into_response()),
         Err(AppError::Invalid(issues)) => {
             let page = PatientFormPage {
@@ -301,14 +391,22 @@ async fn create_patient(State(state): State<AppState>, viewer: Viewer, form: Pag
     }
 }
 
-async fn edit_patient(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn edit_patient(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let actor = viewer.require()?;
     let locale = viewer.locale;
     if !actor.may(Action::EditDemographics) {
         return Err(PageError::Forbidden(locale));
     }
     let id = parse_patient(locale, &id)?;
-    let chart = state.app.patient_chart(actor, id).await.map_err(|e| PageError::from_app(locale, e))?;
+    let chart = state
+        .app
+        .patient_chart(actor, id)
+        .await
+        .map_err(|e| PageError::from_app(locale, e))?;
     let page = PatientFormPage {
         title: tr(locale, "patient-edit-title"),
         action: format!("/patients/{id}/edit"),
@@ -332,12 +430,22 @@ async fn update_patient(
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
     let id = parse_patient(locale, &id)?;
-    let version: i64 = form.get("version").parse().map_err(|_| PageError::BadRequest(locale))?;
-    let result = state.app.update_patient(actor, id, version, &patient_draft(&form)).await;
+    let version: i64 = form
+        .get("version")
+        .parse()
+        .map_err(|_| PageError::BadRequest(locale))?;
+    let result = state
+        .app
+        .update_patient(actor, id, version, &patient_draft(&form))
+        .await;
     let fields = patient_fields(locale);
     let (state_form, version, conflict) = match result {
         Ok(_) => return Ok(Redirect::to(&format!("/patients/{id}")).into_response()),
-        Err(AppError::Invalid(issues)) => (FormState::from_values(form.0).with_issues(locale, &issues), version, Vec::new()),
+        Err(AppError::Invalid(issues)) => (
+            FormState::from_values(form.0).with_issues(locale, &issues),
+            version,
+            Vec::new(),
+        ),
         Err(AppError::Conflict(Current::Patient(current))) => {
             let mut mine = FormState::from_values(form.0);
             mine.banner = Some(tr(locale, "conflict-banner"));
@@ -346,7 +454,11 @@ async fn update_patient(
         }
         Err(other) => return Err(PageError::from_app(locale, other)),
     };
-    let status = if conflict.is_empty() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::CONFLICT };
+    let status = if conflict.is_empty() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::CONFLICT
+    };
     let page = PatientFormPage {
         title: tr(locale, "patient-edit-title"),
         action: format!("/patients/{id}/edit"),
@@ -369,6 +481,8 @@ pub struct EntryRow {
 
 pub struct IntakeSection {
     pub slug: &'static str,
+    /// Prefix of the form's element ids, unique on the chart page.
+    pub id_prefix: String,
     pub title: String,
     pub empty: String,
     pub headers: Vec<String>,
@@ -385,16 +499,40 @@ pub struct Demographic {
 }
 
 fn demographics(locale: Locale, p: &Patient) -> Vec<Demographic> {
-    let d = |key: &str, value: String, ltr: bool| Demographic { label: tr(locale, key), value, ltr };
+    let d = |key: &str, value: String, ltr: bool| Demographic {
+        label: tr(locale, key),
+        value,
+        ltr,
+    };
     vec![
-        d("field-record-number", p.record_number.as_str().to_string(), true),
-        d("field-other-script-name", p.other_script_name.clone().unwrap_or_default(), false),
+        d(
+            "field-record-number",
+            p.record_number.as_str().to_string(),
+            true,
+        ),
+        d(
+            "field-other-script-name",
+            p.other_script_name.clone().unwrap_or_default(),
+            false,
+        ),
         d("field-date-of-birth", locale.date(p.date_of_birth), false),
-        d("field-sex", tr(locale, &format!("sex-{}", p.sex.code())), false),
+        d(
+            "field-sex",
+            tr(locale, &format!("sex-{}", p.sex.code())),
+            false,
+        ),
         d("field-phone", p.phone.clone().unwrap_or_default(), true),
         d("field-email", p.email.clone().unwrap_or_default(), true),
-        d("field-address", p.address.clone().unwrap_or_default(), false),
-        d("field-preferred-language", tr(locale, &format!("language-{}", p.preferred_language.code())), false),
+        d(
+            "field-address",
+            p.address.clone().unwrap_or_default(),
+            false,
+        ),
+        d(
+            "field-preferred-language",
+            tr(locale, &format!("language-{}", p.preferred_language.code())),
+            false,
+        ),
     ]
 }
 
@@ -404,15 +542,25 @@ fn cell(locale: Locale, kind: IntakeKind, field_name: &str, value: &str) -> Stri
     }
     let [_, code, _, start, end, _] = IntakeItem::field_names(kind);
     if field_name == code {
-        tr(locale, &format!("{}-{}", code_prefix(kind), value.replace('_', "-")))
+        tr(
+            locale,
+            &format!("{}-{}", code_prefix(kind), value.replace('_', "-")),
+        )
     } else if field_name == start || field_name == end {
-        chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map(|d| locale.date(d)).unwrap_or_else(|_| value.into())
+        chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+            .map(|d| locale.date(d))
+            .unwrap_or_else(|_| value.into())
     } else {
         value.to_string()
     }
 }
 
-fn section(locale: Locale, kind: IntakeKind, entries: &[IntakeEntry], form: Option<FormState>) -> IntakeSection {
+fn section(
+    locale: Locale,
+    kind: IntakeKind,
+    entries: &[IntakeEntry],
+    form: Option<FormState>,
+) -> IntakeSection {
     let fields = intake_fields(locale, kind);
     let rows = entries
         .iter()
@@ -422,13 +570,21 @@ fn section(locale: Locale, kind: IntakeKind, entries: &[IntakeEntry], form: Opti
                 id: e.id.to_string(),
                 cells: fields
                     .iter()
-                    .map(|f| cell(locale, kind, f.name, values.get(f.name).map(String::as_str).unwrap_or_default()))
+                    .map(|f| {
+                        cell(
+                            locale,
+                            kind,
+                            f.name,
+                            values.get(f.name).map(String::as_str).unwrap_or_default(),
+                        )
+                    })
                     .collect(),
             }
         })
         .collect();
     IntakeSection {
         slug: kind.slug(),
+        id_prefix: format!("{}-", kind.slug()),
         title: tr(locale, &format!("section-{}", kind.slug())),
         empty: tr(locale, &format!("empty-{}", kind.slug())),
         headers: fields.iter().map(|f| f.label.clone()).collect(),
@@ -452,7 +608,12 @@ struct ChartPage {
     portal: bool,
 }
 
-fn chart_page(viewer: &Viewer, actor: &Actor, chart: &Chart, failed: Option<(IntakeKind, FormState)>) -> ChartPage {
+fn chart_page(
+    viewer: &Viewer,
+    actor: &Actor,
+    chart: &Chart,
+    failed: Option<(IntakeKind, FormState)>,
+) -> ChartPage {
     let locale = viewer.locale;
     let mut failed = failed;
     let sections = IntakeKind::ALL
@@ -478,14 +639,22 @@ fn chart_page(viewer: &Viewer, actor: &Actor, chart: &Chart, failed: Option<(Int
     }
 }
 
-async fn show_chart(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn show_chart(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let actor = viewer.require()?;
     let locale = viewer.locale;
     let id = parse_patient(locale, &id)?;
     if actor.role == Role::Patient {
         return Err(PageError::NotFound(locale));
     }
-    let chart = state.app.patient_chart(actor, id).await.map_err(|e| PageError::from_app(locale, e))?;
+    let chart = state
+        .app
+        .patient_chart(actor, id)
+        .await
+        .map_err(|e| PageError::from_app(locale, e))?;
     render(locale, &chart_page(&viewer, actor, &chart, None))
 }
 
@@ -495,7 +664,11 @@ async fn portal(State(state): State<AppState>, viewer: Viewer) -> Result<Respons
     if actor.role != Role::Patient {
         return Ok(Redirect::to("/home").into_response());
     }
-    let chart = state.app.my_record(actor).await.map_err(|e| PageError::from_app(locale, e))?;
+    let chart = state
+        .app
+        .my_record(actor)
+        .await
+        .map_err(|e| PageError::from_app(locale, e))?;
     render(locale, &chart_page(&viewer, actor, &chart, None))
 }
 
@@ -510,12 +683,24 @@ async fn add_intake(
     let locale = viewer.locale;
     let id = parse_patient(locale, &id)?;
     let kind = parse_kind(locale, &kind)?;
-    match state.app.add_intake(actor, id, kind, &intake_draft(kind, &form)).await {
+    match state
+        .app
+        .add_intake(actor, id, kind, &intake_draft(kind, &form))
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/patients/{id}#{}", kind.slug())).into_response()),
         Err(AppError::Invalid(issues)) => {
-            let chart = state.app.patient_chart(actor, id).await.map_err(|e| PageError::from_app(locale, e))?;
+            let chart = state
+                .app
+                .patient_chart(actor, id)
+                .await
+                .map_err(|e| PageError::from_app(locale, e))?;
             let failed = FormState::from_values(form.0).with_issues(locale, &issues);
-            render_status(locale, StatusCode::UNPROCESSABLE_ENTITY, &chart_page(&viewer, actor, &chart, Some((kind, failed))))
+            render_status(
+                locale,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &chart_page(&viewer, actor, &chart, Some((kind, failed))),
+            )
         }
         Err(other) => Err(PageError::from_app(locale, other)),
     }
@@ -548,9 +733,27 @@ async fn edit_intake(
     let id = parse_patient(locale, &id)?;
     let kind = parse_kind(locale, &kind)?;
     let item: ItemId = item.parse().map_err(|_| PageError::NotFound(locale))?;
-    let list = state.app.intake_list(actor, id, kind).await.map_err(|e| PageError::from_app(locale, e))?;
-    let entry = list.iter().find(|e| e.id == item).ok_or(PageError::NotFound(locale))?;
-    render(locale, &intake_edit_page(&viewer, id, kind, entry.id, FormState::from_values(intake_values(&entry.item)), entry.version, Vec::new()))
+    let list = state
+        .app
+        .intake_list(actor, id, kind)
+        .await
+        .map_err(|e| PageError::from_app(locale, e))?;
+    let entry = list
+        .iter()
+        .find(|e| e.id == item)
+        .ok_or(PageError::NotFound(locale))?;
+    render(
+        locale,
+        &intake_edit_page(
+            &viewer,
+            id,
+            kind,
+            entry.id,
+            FormState::from_values(intake_values(&entry.item)),
+            entry.version,
+            Vec::new(),
+        ),
+    )
 }
 
 fn intake_edit_page(
@@ -588,18 +791,37 @@ async fn update_intake(
     let id = parse_patient(locale, &id)?;
     let kind = parse_kind(locale, &kind)?;
     let item: ItemId = item.parse().map_err(|_| PageError::NotFound(locale))?;
-    let version: i64 = form.get("version").parse().map_err(|_| PageError::BadRequest(locale))?;
+    let version: i64 = form
+        .get("version")
+        .parse()
+        .map_err(|_| PageError::BadRequest(locale))?;
     let draft = intake_draft(kind, &form);
-    match state.app.update_intake(actor, id, kind, item, version, &draft).await {
+    match state
+        .app
+        .update_intake(actor, id, kind, item, version, &draft)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/patients/{id}#{}", kind.slug())).into_response()),
         Err(AppError::Invalid(issues)) => {
-            let page = intake_edit_page(&viewer, id, kind, item, FormState::from_values(form.0).with_issues(locale, &issues), version, Vec::new());
+            let page = intake_edit_page(
+                &viewer,
+                id,
+                kind,
+                item,
+                FormState::from_values(form.0).with_issues(locale, &issues),
+                version,
+                Vec::new(),
+            );
             render_status(locale, StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(AppError::Conflict(Current::Intake(current))) => {
             let mut mine = FormState::from_values(form.0);
             mine.banner = Some(tr(locale, "conflict-banner"));
-            let rows = conflict_rows(&intake_fields(locale, kind), &mine, &intake_values(&current.item));
+            let rows = conflict_rows(
+                &intake_fields(locale, kind),
+                &mine,
+                &intake_values(&current.item),
+            );
             let page = intake_edit_page(&viewer, id, kind, item, mine, current.version, rows);
             render_status(locale, StatusCode::CONFLICT, &page)
         }
@@ -619,8 +841,15 @@ async fn delete_intake(
     let id = parse_patient(locale, &id)?;
     let kind = parse_kind(locale, &kind)?;
     let item: ItemId = item.parse().map_err(|_| PageError::NotFound(locale))?;
-    let version: i64 = form.get("version").parse().map_err(|_| PageError::BadRequest(locale))?;
-    match state.app.delete_intake(actor, id, kind, item, version).await {
+    let version: i64 = form
+        .get("version")
+        .parse()
+        .map_err(|_| PageError::BadRequest(locale))?;
+    match state
+        .app
+        .delete_intake(actor, id, kind, item, version)
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/patients/{id}#{}", kind.slug())).into_response()),
         Err(AppError::Conflict(Current::Intake(current))) => {
             let mut mine = FormState::from_values(intake_values(&current.item));
@@ -653,14 +882,35 @@ async fn invite(
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
     let id = parse_patient(locale, &id)?;
-    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    let scheme = if state.config.secure_cookies { "https" } else { "http" };
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    let scheme = if state.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
     let (link, expires, error) = match state.app.invite_patient(actor, id).await {
-        Ok((token, expires)) => (format!("{scheme}://{host}/invite/{token}"), locale.date_time(expires), None),
-        Err(AppError::Invalid(_)) => (String::new(), String::new(), Some(tr(locale, "invite-already"))),
+        Ok((token, expires)) => (
+            format!("{scheme}://{host}/invite/{token}"),
+            locale.date_time(expires),
+            None,
+        ),
+        Err(AppError::Invalid(_)) => (
+            String::new(),
+            String::new(),
+            Some(tr(locale, "invite-already")),
+        ),
         Err(other) => return Err(PageError::from_app(locale, other)),
     };
-    let page = InvitationPage { ctx: Ctx::new(&viewer), link, expires, back: format!("/patients/{id}"), error };
+    let page = InvitationPage {
+        ctx: Ctx::new(&viewer),
+        link,
+        expires,
+        back: format!("/patients/{id}"),
+        error,
+    };
     render(locale, &page)
 }
 
@@ -669,10 +919,19 @@ pub fn routes() -> Router<AppState> {
         .route("/patients", get(list_patients).post(create_patient))
         .route("/patients/new", get(new_patient))
         .route("/patients/{id}", get(show_chart))
-        .route("/patients/{id}/edit", get(edit_patient).post(update_patient))
+        .route(
+            "/patients/{id}/edit",
+            get(edit_patient).post(update_patient),
+        )
         .route("/patients/{id}/invite", post(invite))
         .route("/patients/{id}/intake/{kind}", post(add_intake))
-        .route("/patients/{id}/intake/{kind}/{item}/edit", get(edit_intake).post(update_intake))
-        .route("/patients/{id}/intake/{kind}/{item}/delete", post(delete_intake))
+        .route(
+            "/patients/{id}/intake/{kind}/{item}/edit",
+            get(edit_intake).post(update_intake),
+        )
+        .route(
+            "/patients/{id}/intake/{kind}/{item}/delete",
+            post(delete_intake),
+        )
         .route("/portal", get(portal))
 }
