@@ -118,7 +118,9 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             // Only the route template is logged: never ids, names or query strings.
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            TraceLayer::new_for_http()
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(tower_http::LatencyUnit::Millis))
+                .make_span_with(|request: &Request| {
                 let route = request
                     .extensions()
                     .get::<axum::extract::MatchedPath>()
