@@ -1,6 +1,6 @@
 //! The clinic admin's use cases: sites, users, and the audit trail.
 
-use crate::{Actor, App, AppError, Audited, Result, authorize};
+use crate::{Actor, App, AppError, Audited, Result, authorize, commit_audited};
 use cellpath_domain::audit::{AuditAction, ChainBreak};
 use cellpath_domain::text::{self, NAME_MAX};
 use cellpath_domain::{Action, Issue, IssueCode, Issues, Role, SiteId};
@@ -64,18 +64,21 @@ impl App {
         };
         let mut tx = self.begin().await?;
         tx.insert_site(&site).await?;
-        let record = Audited {
-            action: AuditAction::Create,
-            entity: "site",
-            entity_id: site.id.to_string(),
-            patient_id: None,
-            site_id: Some(SiteId::from_uuid(site.id)),
-            before: vec![],
-            after: vec![("code", site.code.clone()), ("name", site.name.clone())],
-        }
-        .record(actor, now);
-        tx.append_audit(&record).await?;
-        tx.commit().await?;
+        commit_audited(
+            tx,
+            actor,
+            now,
+            Audited {
+                action: AuditAction::Create,
+                entity: "site",
+                entity_id: site.id.to_string(),
+                patient_id: None,
+                site_id: Some(SiteId::from_uuid(site.id)),
+                before: vec![],
+                after: vec![("code", site.code.clone()), ("name", site.name.clone())],
+            },
+        )
+        .await?;
         Ok(site)
     }
 

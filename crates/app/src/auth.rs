@@ -2,7 +2,7 @@
 //! an optional TOTP second factor, sessions in the database, bearer tokens
 //! for integrations, and patients' one-time invitations.
 
-use crate::{Actor, App, AppError, Audited, Result, authorize};
+use crate::{Actor, App, AppError, Audited, Result, authorize, commit_audited};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use cellpath_domain::audit::AuditAction;
 use cellpath_domain::{Action, Issue, IssueCode, Issues, PatientId, Role, SiteId, UserId};
@@ -88,6 +88,30 @@ fn check_username(field: &str, username: &str) -> std::result::Result<String, Is
         return Err(Issue::new(field, IssueCode::InvalidFormat));
     }
     Ok(value)
+}
+
+/// A new, active account row with a freshly hashed password.
+pub(crate) fn new_user_row(
+    username: &str,
+    display_name: &str,
+    role: Role,
+    patient_id: Option<PatientId>,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<UserRow> {
+    Ok(UserRow {
+        id: UserId::new().as_uuid(),
+        username: username.to_string(),
+        display_name: display_name.to_string(),
+        password_hash: Some(hash_password(password)?),
+        role: role.code().to_string(),
+        patient_id: patient_id.map(|p| p.as_uuid()),
+        totp_secret: None,
+        failed_logins: 0,
+        locked_until: None,
+        disabled: false,
+        created_at: now,
+    })
 }
 
 /// A new session: the cookie value and the form token that goes with it.
@@ -193,18 +217,21 @@ impl App {
                 locked_until,
             )
             .await?;
-            let record = Audited {
-                action: AuditAction::SignInFailed,
-                entity: "user",
-                entity_id: user.id.to_string(),
-                patient_id: None,
-                site_id: None,
-                before: vec![],
-                after: vec![("failures", failures.to_string())],
-            }
-            .record(None, now);
-            tx.append_audit(&record).await?;
-            tx.commit().await?;
+            commit_audited(
+                tx,
+                None,
+                now,
+                Audited {
+                    action: AuditAction::SignInFailed,
+                    entity: "user",
+                    entity_id: user.id.to_string(),
+                    patient_id: None,
+                    site_id: None,
+                    before: vec![],
+                    after: vec![("failures", failures.to_string())],
+                },
+            )
+            .await?;
             return Err(match locked_until {
                 Some(until) => AppError::Locked { until },
                 None => AppError::BadCredentials { failures },
@@ -222,18 +249,21 @@ impl App {
             now + Duration::hours(self.config.session_hours),
         )
         .await?;
-        let record = Audited {
-            action: AuditAction::SignIn,
-            entity: "user",
-            entity_id: user.id.to_string(),
-            patient_id: actor.patient_id,
-            site_id: None,
-            before: vec![],
-            after: vec![],
-        }
-        .record(Some(&actor), now);
-        tx.append_audit(&record).await?;
-        tx.commit().await?;
+        commit_audited(
+            tx,
+            Some(&actor),
+            now,
+            Audited {
+                action: AuditAction::SignIn,
+                entity: "user",
+                entity_id: user.id.to_string(),
+                patient_id: actor.patient_id,
+                site_id: None,
+                before: vec![],
+                after: vec![],
+            },
+        )
+        .await?;
         Ok(SignedIn {
             session_token,
             csrf_token,
@@ -267,18 +297,21 @@ impl App {
     pub async fn sign_out(&self, actor: &Actor, session_token: &str) -> Result<()> {
         let mut tx = self.begin().await?;
         tx.delete_session(&token_hash(session_token)).await?;
-        let record = Audited {
-            action: AuditAction::SignOut,
-            entity: "user",
-            entity_id: actor.user_id.to_string(),
-            patient_id: None,
-            site_id: None,
-            before: vec![],
-            after: vec![],
-        }
-        .record(Some(actor), self.now());
-        tx.append_audit(&record).await?;
-        tx.commit().await?;
+        commit_audited(
+            tx,
+            Some(actor),
+            self.now(),
+            Audited {
+                action: AuditAction::SignOut,
+                entity: "user",
+                entity_id: actor.user_id.to_string(),
+                patient_id: None,
+                site_id: None,
+                before: vec![],
+                after: vec![],
+            },
+        )
+        .await?;
         Ok(())
     }
 
@@ -350,37 +383,28 @@ impl App {
                 AppError::Invalid(Issues(vec![Issue::new("sites", IssueCode::UnknownCode)]))
             })?;
         }
-        let id = UserId::new();
-        let row = UserRow {
-            id: id.as_uuid(),
-            username: username.clone(),
-            display_name,
-            password_hash: Some(hash_password(&new.password)?),
-            role: new.role.code().to_string(),
-            patient_id: None,
-            totp_secret: None,
-            failed_logins: 0,
-            locked_until: None,
-            disabled: false,
-            created_at: now,
-        };
+        let row = new_user_row(&username, &display_name, new.role, None, &new.password, now)?;
+        let id = UserId::from_uuid(row.id);
         let site_ids: Vec<uuid::Uuid> = new.sites.iter().map(|s| s.as_uuid()).collect();
         tx.insert_user(&row, &site_ids).await?;
-        let record = Audited {
-            action: AuditAction::Create,
-            entity: "user",
-            entity_id: id.to_string(),
-            patient_id: None,
-            site_id: new.sites.first().copied(),
-            before: vec![],
-            after: vec![
-                ("username", username),
-                ("role", new.role.code().to_string()),
-            ],
-        }
-        .record(actor, now);
-        tx.append_audit(&record).await?;
-        tx.commit().await?;
+        commit_audited(
+            tx,
+            actor,
+            now,
+            Audited {
+                action: AuditAction::Create,
+                entity: "user",
+                entity_id: id.to_string(),
+                patient_id: None,
+                site_id: new.sites.first().copied(),
+                before: vec![],
+                after: vec![
+                    ("username", username),
+                    ("role", new.role.code().to_string()),
+                ],
+            },
+        )
+        .await?;
         Ok(id)
     }
 
@@ -445,18 +469,21 @@ impl App {
             expires,
         )
         .await?;
-        let record = Audited {
-            action: AuditAction::Create,
-            entity: "invitation",
-            entity_id: patient.id.to_string(),
-            patient_id: Some(patient.id),
-            site_id: Some(patient.site_id),
-            before: vec![],
-            after: vec![("expires_at", expires.to_rfc3339())],
-        }
-        .record(Some(actor), now);
-        tx.append_audit(&record).await?;
-        tx.commit().await?;
+        commit_audited(
+            tx,
+            Some(actor),
+            now,
+            Audited {
+                action: AuditAction::Create,
+                entity: "invitation",
+                entity_id: patient.id.to_string(),
+                patient_id: Some(patient.id),
+                site_id: Some(patient.site_id),
+                before: vec![],
+                after: vec![("expires_at", expires.to_rfc3339())],
+            },
+        )
+        .await?;
         Ok((token, expires))
     }
 
@@ -498,20 +525,15 @@ impl App {
         let patient = tx
             .patient(PatientId::from_uuid(invitation.patient_id))
             .await?;
-        let id = UserId::new();
-        let row = UserRow {
-            id: id.as_uuid(),
-            username: username.clone(),
-            display_name: patient.full_name(),
-            password_hash: Some(hash_password(password)?),
-            role: Role::Patient.code().to_string(),
-            patient_id: Some(patient.id.as_uuid()),
-            totp_secret: None,
-            failed_logins: 0,
-            locked_until: None,
-            disabled: false,
-            created_at: now,
-        };
+        let row = new_user_row(
+            &username,
+            &patient.full_name(),
+            Role::Patient,
+            Some(patient.id),
+            password,
+            now,
+        )?;
+        let id = UserId::from_uuid(row.id);
         tx.insert_user(&row, &[]).await?;
         let actor = self.actor_of(&mut tx, &row).await?;
         let session_token = random_token()?;
@@ -524,18 +546,21 @@ impl App {
             now + Duration::hours(self.config.session_hours),
         )
         .await?;
-        let record = Audited {
-            action: AuditAction::Create,
-            entity: "user",
-            entity_id: id.to_string(),
-            patient_id: Some(patient.id),
-            site_id: Some(patient.site_id),
-            before: vec![],
-            after: vec![("username", username), ("role", "patient".into())],
-        }
-        .record(Some(&actor), now);
-        tx.append_audit(&record).await?;
-        tx.commit().await?;
+        commit_audited(
+            tx,
+            Some(&actor),
+            now,
+            Audited {
+                action: AuditAction::Create,
+                entity: "user",
+                entity_id: id.to_string(),
+                patient_id: Some(patient.id),
+                site_id: Some(patient.site_id),
+                before: vec![],
+                after: vec![("username", username), ("role", "patient".into())],
+            },
+        )
+        .await?;
         Ok(SignedIn {
             session_token,
             csrf_token,

@@ -3,12 +3,11 @@
 //! Loaded only by `cellpath` without a subcommand or `cellpath demo`.
 
 use crate::admin::NewSite;
-use crate::auth::{NewUser, hash_password};
+use crate::auth::{NewUser, new_user_row};
 use crate::{Actor, App, AppError, Result};
 use cellpath_domain::intake::{IntakeDraft, IntakeKind};
 use cellpath_domain::patient::PatientDraft;
-use cellpath_domain::{PatientId, Role, SiteId, UserId};
-use cellpath_store::UserRow;
+use cellpath_domain::{PatientId, Role, SiteId};
 
 /// The password of every demo account. Demo data only: a real clinic starts
 /// empty and creates its first admin with `cellpath user add`.
@@ -426,19 +425,14 @@ impl App {
         let now = self.now();
         let mut tx = self.begin().await?;
         let patient = tx.patient(patient_id).await?;
-        let row = UserRow {
-            id: UserId::new().as_uuid(),
-            username: "patient".into(),
-            display_name: patient.full_name(),
-            password_hash: Some(hash_password(DEMO_PASSWORD)?),
-            role: Role::Patient.code().into(),
-            patient_id: Some(patient_id.as_uuid()),
-            totp_secret: None,
-            failed_logins: 0,
-            locked_until: None,
-            disabled: false,
-            created_at: now,
-        };
+        let row = new_user_row(
+            "patient",
+            &patient.full_name(),
+            Role::Patient,
+            Some(patient_id),
+            DEMO_PASSWORD,
+            now,
+        )?;
         tx.insert_user(&row, &[]).await?;
         tx.commit().await?;
         Ok(())

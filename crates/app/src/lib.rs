@@ -230,3 +230,15 @@ impl Audited<'_> {
         }
     }
 }
+
+/// Appends the audit entry of a change to its transaction and commits both.
+pub(crate) async fn commit_audited(
+    mut tx: Tx,
+    actor: Option<&Actor>,
+    at: DateTime<Utc>,
+    audited: Audited<'_>,
+) -> Result<()> {
+    tx.append_audit(&audited.record(actor, at)).await?;
+    tx.commit().await?;
+    Ok(())
+}

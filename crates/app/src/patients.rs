@@ -1,7 +1,7 @@
 //! Patients and their intake: register, read the chart (audited), edit with
 //! conflict detection, search, and the four intake lists.
 
-use crate::{Actor, App, AppError, Audited, Current, Result, authorize};
+use crate::{Actor, App, AppError, Audited, Current, Result, authorize, commit_audited};
 use cellpath_domain::audit::AuditAction;
 use cellpath_domain::intake::{IntakeDraft, IntakeEntry, IntakeItem, IntakeKind};
 use cellpath_domain::patient::{Patient, PatientDraft, RecordNumber};
@@ -114,18 +114,21 @@ impl App {
             updated_at: now,
         };
         tx.insert_patient(&patient).await?;
-        let record = Audited {
-            action: AuditAction::Create,
-            entity: "patient",
-            entity_id: patient.id.to_string(),
-            patient_id: Some(patient.id),
-            site_id: Some(site_id),
-            before: vec![],
-            after: patient.audit_fields(),
-        }
-        .record(Some(actor), now);
-        tx.append_audit(&record).await?;
-        tx.commit().await?;
+        commit_audited(
+            tx,
+            Some(actor),
+            now,
+            Audited {
+                action: AuditAction::Create,
+                entity: "patient",
+                entity_id: patient.id.to_string(),
+                patient_id: Some(patient.id),
+                site_id: Some(site_id),
+                before: vec![],
+                after: patient.audit_fields(),
+            },
+        )
+        .await?;
         Ok(patient)
     }
 
@@ -157,18 +160,21 @@ impl App {
             imaging: tx.intake_list(IntakeKind::Imaging, id).await?,
             patient,
         };
-        let record = Audited {
-            action: AuditAction::View,
-            entity: "patient",
-            entity_id: id.to_string(),
-            patient_id: Some(id),
-            site_id: Some(chart.patient.site_id),
-            before: vec![],
-            after: vec![],
-        }
-        .record(Some(actor), self.now());
-        tx.append_audit(&record).await?;
-        tx.commit().await?;
+        commit_audited(
+            tx,
+            Some(actor),
+            self.now(),
+            Audited {
+                action: AuditAction::View,
+                entity: "patient",
+                entity_id: id.to_string(),
+                patient_id: Some(id),
+                site_id: Some(chart.patient.site_id),
+                before: vec![],
+                after: vec![],
+            },
+        )
+        .await?;
         Ok(chart)
     }
 
@@ -214,18 +220,21 @@ impl App {
             }
             Err(other) => return Err(other.into()),
         }
-        let record = Audited {
-            action: AuditAction::Update,
-            entity: "patient",
-            entity_id: id.to_string(),
-            patient_id: Some(id),
-            site_id: Some(after.site_id),
-            before: before.audit_fields(),
-            after: after.audit_fields(),
-        }
-        .record(Some(actor), now);
-        tx.append_audit(&record).await?;
-        tx.commit().await?;
+        commit_audited(
+            tx,
+            Some(actor),
+            now,
+            Audited {
+                action: AuditAction::Update,
+                entity: "patient",
+                entity_id: id.to_string(),
+                patient_id: Some(id),
+                site_id: Some(after.site_id),
+                before: before.audit_fields(),
+                after: after.audit_fields(),
+            },
+        )
+        .await?;
         Ok(after)
     }
 
@@ -266,21 +275,24 @@ impl App {
             .await?;
         let has_more = patients.len() as i64 > limit;
         patients.truncate(usize::try_from(limit).unwrap_or(0));
-        let record = Audited {
-            action: AuditAction::View,
-            entity: "patient_search",
-            entity_id: String::new(),
-            patient_id: None,
-            site_id: actor.sites.first().copied(),
-            before: vec![],
-            after: vec![
-                ("query", text.to_string()),
-                ("results", patients.len().to_string()),
-            ],
-        }
-        .record(Some(actor), self.now());
-        tx.append_audit(&record).await?;
-        tx.commit().await?;
+        commit_audited(
+            tx,
+            Some(actor),
+            self.now(),
+            Audited {
+                action: AuditAction::View,
+                entity: "patient_search",
+                entity_id: String::new(),
+                patient_id: None,
+                site_id: actor.sites.first().copied(),
+                before: vec![],
+                after: vec![
+                    ("query", text.to_string()),
+                    ("results", patients.len().to_string()),
+                ],
+            },
+        )
+        .await?;
         Ok(SearchPage { patients, has_more })
     }
 
@@ -300,18 +312,21 @@ impl App {
         let mut tx = self.begin().await?;
         let patient = self.patient_in_scope(&mut tx, actor, patient_id).await?;
         let list = tx.intake_list(kind, patient_id).await?;
-        let record = Audited {
-            action: AuditAction::View,
-            entity: intake_entity(kind),
-            entity_id: String::new(),
-            patient_id: Some(patient_id),
-            site_id: Some(patient.site_id),
-            before: vec![],
-            after: vec![],
-        }
-        .record(Some(actor), self.now());
-        tx.append_audit(&record).await?;
-        tx.commit().await?;
+        commit_audited(
+            tx,
+            Some(actor),
+            self.now(),
+            Audited {
+                action: AuditAction::View,
+                entity: intake_entity(kind),
+                entity_id: String::new(),
+                patient_id: Some(patient_id),
+                site_id: Some(patient.site_id),
+                before: vec![],
+                after: vec![],
+            },
+        )
+        .await?;
         Ok(list)
     }
 
@@ -337,18 +352,21 @@ impl App {
             updated_at: now,
         };
         tx.insert_intake(&entry).await?;
-        let record = Audited {
-            action: AuditAction::Create,
-            entity: intake_entity(kind),
-            entity_id: entry.id.to_string(),
-            patient_id: Some(patient_id),
-            site_id: Some(patient.site_id),
-            before: vec![],
-            after: entry.item.audit_fields(),
-        }
-        .record(Some(actor), now);
-        tx.append_audit(&record).await?;
-        tx.commit().await?;
+        commit_audited(
+            tx,
+            Some(actor),
+            now,
+            Audited {
+                action: AuditAction::Create,
+                entity: intake_entity(kind),
+                entity_id: entry.id.to_string(),
+                patient_id: Some(patient_id),
+                site_id: Some(patient.site_id),
+                before: vec![],
+                after: entry.item.audit_fields(),
+            },
+        )
+        .await?;
         Ok(entry)
     }
 
@@ -402,18 +420,21 @@ impl App {
             }
             Err(other) => return Err(other.into()),
         }
-        let record = Audited {
-            action: AuditAction::Update,
-            entity: intake_entity(kind),
-            entity_id: id.to_string(),
-            patient_id: Some(patient_id),
-            site_id: Some(after.site_id),
-            before: before.item.audit_fields(),
-            after: after.item.audit_fields(),
-        }
-        .record(Some(actor), now);
-        tx.append_audit(&record).await?;
-        tx.commit().await?;
+        commit_audited(
+            tx,
+            Some(actor),
+            now,
+            Audited {
+                action: AuditAction::Update,
+                entity: intake_entity(kind),
+                entity_id: id.to_string(),
+                patient_id: Some(patient_id),
+                site_id: Some(after.site_id),
+                before: before.item.audit_fields(),
+                after: after.item.audit_fields(),
+            },
+        )
+        .await?;
         Ok(after)
     }
 
@@ -435,18 +456,21 @@ impl App {
             return Err(AppError::Conflict(Current::Intake(Box::new(before))));
         }
         tx.delete_intake(kind, id, expected_version).await?;
-        let record = Audited {
-            action: AuditAction::Delete,
-            entity: intake_entity(kind),
-            entity_id: id.to_string(),
-            patient_id: Some(patient_id),
-            site_id: Some(before.site_id),
-            before: before.item.audit_fields(),
-            after: vec![],
-        }
-        .record(Some(actor), now);
-        tx.append_audit(&record).await?;
-        tx.commit().await?;
+        commit_audited(
+            tx,
+            Some(actor),
+            now,
+            Audited {
+                action: AuditAction::Delete,
+                entity: intake_entity(kind),
+                entity_id: id.to_string(),
+                patient_id: Some(patient_id),
+                site_id: Some(before.site_id),
+                before: before.item.audit_fields(),
+                after: vec![],
+            },
+        )
+        .await?;
         Ok(())
     }
 }

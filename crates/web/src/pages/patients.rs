@@ -237,6 +237,24 @@ fn parse_patient(locale: Locale, raw: &str) -> Result<PatientId, PageError> {
     raw.parse().map_err(|_| PageError::NotFound(locale))
 }
 
+/// The patient, list and entry named by an intake entry's URL.
+fn entry_path(
+    locale: Locale,
+    id: &str,
+    kind: &str,
+    item: &str,
+) -> Result<(PatientId, IntakeKind, ItemId), PageError> {
+    let item: ItemId = item.parse().map_err(|_| PageError::NotFound(locale))?;
+    Ok((parse_patient(locale, id)?, parse_kind(locale, kind)?, item))
+}
+
+/// The version an edit form was filled from.
+fn form_version(locale: Locale, form: &PageForm) -> Result<i64, PageError> {
+    form.get("version")
+        .parse()
+        .map_err(|_| PageError::BadRequest(locale))
+}
+
 fn parse_kind(locale: Locale, raw: &str) -> Result<IntakeKind, PageError> {
     IntakeKind::from_slug(raw).ok_or(PageError::NotFound(locale))
 }
@@ -430,10 +448,7 @@ async fn update_patient(
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
     let id = parse_patient(locale, &id)?;
-    let version: i64 = form
-        .get("version")
-        .parse()
-        .map_err(|_| PageError::BadRequest(locale))?;
+    let version = form_version(locale, &form)?;
     let result = state
         .app
         .update_patient(actor, id, version, &patient_draft(&form))
@@ -730,9 +745,7 @@ async fn edit_intake(
     if !actor.may(Action::EditIntake) {
         return Err(PageError::Forbidden(locale));
     }
-    let id = parse_patient(locale, &id)?;
-    let kind = parse_kind(locale, &kind)?;
-    let item: ItemId = item.parse().map_err(|_| PageError::NotFound(locale))?;
+    let (id, kind, item) = entry_path(locale, &id, &kind, &item)?;
     let list = state
         .app
         .intake_list(actor, id, kind)
@@ -788,13 +801,8 @@ async fn update_intake(
     let actor = viewer.require()?;
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
-    let id = parse_patient(locale, &id)?;
-    let kind = parse_kind(locale, &kind)?;
-    let item: ItemId = item.parse().map_err(|_| PageError::NotFound(locale))?;
-    let version: i64 = form
-        .get("version")
-        .parse()
-        .map_err(|_| PageError::BadRequest(locale))?;
+    let (id, kind, item) = entry_path(locale, &id, &kind, &item)?;
+    let version = form_version(locale, &form)?;
     let draft = intake_draft(kind, &form);
     match state
         .app
@@ -838,13 +846,8 @@ async fn delete_intake(
     let actor = viewer.require()?;
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
-    let id = parse_patient(locale, &id)?;
-    let kind = parse_kind(locale, &kind)?;
-    let item: ItemId = item.parse().map_err(|_| PageError::NotFound(locale))?;
-    let version: i64 = form
-        .get("version")
-        .parse()
-        .map_err(|_| PageError::BadRequest(locale))?;
+    let (id, kind, item) = entry_path(locale, &id, &kind, &item)?;
+    let version = form_version(locale, &form)?;
     match state
         .app
         .delete_intake(actor, id, kind, item, version)
