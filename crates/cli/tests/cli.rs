@@ -129,3 +129,87 @@ both_backends! {
         assert!(text(&reordered.stderr).contains("entry 30 "), "{}", text(&reordered.stderr));
     }
 }
+
+/// `cellpath serve` on its own: it says where it listens, logs each request
+/// with a request id but never a patient's name, id, number or search text,
+/// and shuts down cleanly on SIGTERM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_logs_requests_without_patient_identifiers_and_stops_gracefully() {
+    use std::io::BufRead;
+    let db = TestDb::new(&Backend::Sqlite).await;
+    assert!(cellpath(&db, &["demo"], None).status.success());
+    let token = text(&cellpath(&db, &["token", "create", "--username", "nurse"], None).stdout)
+        .trim()
+        .to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cellpath"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("CELLPATH_DATABASE_URL", &db.url)
+        .env_remove("CELLPATH_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("first line");
+    let base = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .map(|addr| format!("http://{addr}"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+
+    let client = reqwest::Client::new();
+    let found: serde_json::Value = client
+        .get(format!("{base}/api/v1/patients"))
+        .query(&[("q", "Okafor")])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("search")
+        .json()
+        .await
+        .expect("json");
+    let patient = &found["items"][0];
+    let id = patient["id"].as_str().expect("id").to_string();
+    let record = patient["record_number"]
+        .as_str()
+        .expect("record")
+        .to_string();
+    let response = client
+        .get(format!("{base}/api/v1/patients/{id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let _ = client
+        .get(format!("{base}/patients?q=Okafor"))
+        .send()
+        .await
+        .expect("page");
+
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let output = child.wait_with_output().expect("wait");
+    assert!(
+        output.status.success(),
+        "a clean exit after SIGTERM: {:?}",
+        output.status
+    );
+    let logs = text(&output.stderr);
+    assert!(logs.contains("request_id"), "{logs}");
+    assert!(
+        logs.contains("/api/v1/patients/{id}"),
+        "routes are logged as templates: {logs}"
+    );
+    for secret in [id.as_str(), record.as_str(), "Okafor", "Daniel", "+44 7700"] {
+        assert!(!logs.contains(secret), "the log shows {secret:?}: {logs}");
+    }
+}
