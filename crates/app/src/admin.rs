@@ -128,6 +128,15 @@ impl App {
     ) -> Result<AuditPage> {
         authorize(actor, Action::ViewAudit)?;
         let limit = limit.clamp(1, 500);
+        // Entries name patients by id: anything else matches nothing.
+        if let Some(p) = patient_id
+            && p.parse::<cellpath_domain::PatientId>().is_err()
+        {
+            return Ok(AuditPage {
+                entries: Vec::new(),
+                has_more: false,
+            });
+        }
         let mut tx = self.begin().await?;
         Ok(tx.audit_page(patient_id, limit, offset.max(0)).await?)
     }

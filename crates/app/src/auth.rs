@@ -180,7 +180,10 @@ impl App {
         totp_code: &str,
     ) -> Result<SignedIn> {
         let now = self.now();
-        let username = username.trim().to_lowercase();
+        let Ok(username) = check_username("username", username) else {
+            password_matches(password, &DUMMY_HASH);
+            return Err(AppError::BadCredentials { failures: 1 });
+        };
         let mut tx = self.begin().await?;
         let Some(user) = tx.user_by_username(&username).await? else {
             password_matches(password, &DUMMY_HASH);

@@ -91,7 +91,13 @@ pub enum SearchQuery {
 
 impl SearchQuery {
     pub fn parse(raw: &str) -> SearchQuery {
-        let trimmed: String = raw.trim().chars().map(ascii_digit).collect();
+        // Control characters (NUL included) can never match a stored key.
+        let trimmed: String = raw
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control())
+            .map(ascii_digit)
+            .collect();
         if trimmed.is_empty() {
             return SearchQuery::All;
         }
@@ -166,6 +172,7 @@ mod tests {
     fn queries_are_classified() {
         let cases = [
             ("", SearchQuery::All),
+            ("\u{0}", SearchQuery::All),
             (
                 "1980-03-03",
                 SearchQuery::BirthDate(NaiveDate::from_ymd_opt(1980, 3, 3).expect("valid")),

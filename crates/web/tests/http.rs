@@ -161,6 +161,28 @@ both_backends! {
         assert_eq!(listed["items"].as_array().map(Vec::len), Some(1), "nothing but the one good patient was saved");
     }
 
+    async fn control_characters_and_junk_never_cause_a_server_error(backend: Backend) {
+        let server = TestServer::start(&backend).await;
+        let (client, token) = api(&server, "nurse").await;
+        for q in ["\u{0}", "a\u{0}b", "%", "_", "\\", "' OR 1=1 --", "٠٥٠", "1999-13-45"] {
+            let response = client.get(server.url("/api/v1/patients")).query(&[("q", q)]).bearer_auth(&token).send().await.expect("search");
+            assert_eq!(response.status(), StatusCode::OK, "search {q:?}");
+        }
+        let mut nul = good_patient();
+        nul["given_name"] = json!("Fa\u{0}tima");
+        let (s, ct, problem) = problem_of(post_json(&client, server.url("/api/v1/patients"), &token, nul).await).await;
+        assert_problem(s, &ct, &problem, 422, Some("given_name"));
+        let browser = server.client();
+        let response = server.sign_in(&browser, "nu\u{0}rse", PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let admin = server.client();
+        server.sign_in(&admin, "admin", PASSWORD).await;
+        for filter in ["\u{0}", "not-an-id", "%"] {
+            let response = admin.get(server.url("/admin/audit")).query(&[("patient", filter)]).send().await.expect("audit");
+            assert_eq!(response.status(), StatusCode::OK, "filter {filter:?}");
+        }
+    }
+
     async fn the_api_refuses_without_a_token_and_beyond_the_role(backend: Backend) {
         let server = TestServer::start(&backend).await;
         let client = reqwest::Client::new();
