@@ -7,11 +7,12 @@ use crate::text::{self, LONG_MAX, SHORT_MAX};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Declares a closed set of codes with its parse and code functions.
+#[macro_export]
 macro_rules! code_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -20,11 +21,11 @@ macro_rules! code_enum {
                 match self { $($name::$variant => $code),+ }
             }
 
-            pub fn parse(field: &str, raw: &str) -> Result<$name, Issue> {
+            pub fn parse(field: &str, raw: &str) -> Result<$name, $crate::issue::Issue> {
                 match raw.trim() {
                     $($code => Ok($name::$variant),)+
-                    "" => Err(Issue::new(field, IssueCode::Required)),
-                    _ => Err(Issue::new(field, IssueCode::UnknownCode)),
+                    "" => Err($crate::issue::Issue::new(field, $crate::issue::IssueCode::Required)),
+                    _ => Err($crate::issue::Issue::new(field, $crate::issue::IssueCode::UnknownCode)),
                 }
             }
         }

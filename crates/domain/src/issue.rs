@@ -15,10 +15,20 @@ pub enum IssueCode {
     UnknownCode,
     Duplicate,
     OutOfRange,
+    /// Neurological and cardiac indications need a registered clinical study.
+    StudyRequired,
+    /// The target site does not fit the indication (or the side the site).
+    SiteMismatch,
+    /// A spinal disc is injected under fluoroscopy.
+    NeedsFluoroscopy,
+    /// Skin (face, scalp) is injected without image guidance.
+    NoGuidanceForSkin,
+    /// Sedation needs the protocol's fasting rule.
+    SedationNeedsFasting,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 9] = [
+    pub const ALL: [IssueCode; 14] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::InvalidFormat,
@@ -28,6 +38,11 @@ impl IssueCode {
         IssueCode::UnknownCode,
         IssueCode::Duplicate,
         IssueCode::OutOfRange,
+        IssueCode::StudyRequired,
+        IssueCode::SiteMismatch,
+        IssueCode::NeedsFluoroscopy,
+        IssueCode::NoGuidanceForSkin,
+        IssueCode::SedationNeedsFasting,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +56,11 @@ impl IssueCode {
             IssueCode::UnknownCode => "unknown_code",
             IssueCode::Duplicate => "duplicate",
             IssueCode::OutOfRange => "out_of_range",
+            IssueCode::StudyRequired => "study_required",
+            IssueCode::SiteMismatch => "site_mismatch",
+            IssueCode::NeedsFluoroscopy => "needs_fluoroscopy",
+            IssueCode::NoGuidanceForSkin => "no_guidance_for_skin",
+            IssueCode::SedationNeedsFasting => "sedation_needs_fasting",
         }
     }
 }

@@ -9,7 +9,10 @@ pub mod intake;
 pub mod issue;
 pub mod locale;
 pub mod patient;
+pub mod plan;
+pub mod protocol;
 pub mod roles;
+pub mod screening;
 pub mod search;
 pub mod text;
 

@@ -178,6 +178,11 @@ issue-out-of-range = This value is out of the allowed range{ $limit ->
     [0] .
    *[other] { "" } (limit { $limit }).
 }
+issue-study-required = Neurological and cardiac indications are planned only inside a registered clinical study: enter its identifier.
+issue-site-mismatch = This does not fit the indication or the treated site.
+issue-needs-fluoroscopy = A spinal disc is injected under fluoroscopy.
+issue-no-guidance-for-skin = Face and scalp are treated without image guidance.
+issue-sedation-needs-fasting = Sedation needs the protocol's fasting rule; the admin sets it first.
 issue-malformed = The request could not be read.
 issue-password-mismatch = The two passwords are not the same.
 
