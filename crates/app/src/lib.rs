@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod demo;
 pub mod patients;
+pub mod plans;
 
 use cellpath_domain::audit::{AuditAction, AuditRecord};
 use cellpath_domain::intake::IntakeEntry;
@@ -42,6 +43,7 @@ impl Actor {
 pub enum Current {
     Patient(Box<Patient>),
     Intake(Box<IntakeEntry>),
+    Plan(Box<cellpath_domain::plan::TreatmentPlan>),
 }
 
 /// Why a use case refused or failed. Each variant has a stable code.

@@ -6,7 +6,9 @@ use cellpath_app::auth::SignedIn;
 use cellpath_app::{Actor, App, AppConfig, AppError, Current};
 use cellpath_domain::intake::{IntakeDraft, IntakeKind};
 use cellpath_domain::patient::Patient;
-use cellpath_domain::{Action, IssueCode, Role};
+use cellpath_domain::plan::PlanDraft;
+use cellpath_domain::preparation::TaskCode;
+use cellpath_domain::{Action, IssueCode, PlanId, Role, SessionId};
 use cellpath_test_support::{Backend, Clinic, PASSWORD, both_backends, patient_draft, store};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::{Arc, Mutex};
@@ -122,7 +124,104 @@ async fn attempt(
             .await
             .map(|_| ()),
         Action::ViewAudit => app.audit_page(actor, None, 10, 0).await.map(|_| ()),
+        Action::ViewProtocol => app.protocol(actor, clinic.site).await.map(|_| ()),
+        Action::EditProtocol => app
+            .update_protocol(
+                actor,
+                clinic.site,
+                &[("nsaid_pause_days".into(), "8".into())],
+                "walk",
+            )
+            .await
+            .map(|_| ()),
+        Action::ViewPlans => app.plans_of_patient(actor, target.id).await.map(|_| ()),
+        Action::WritePlan => app
+            .create_plan(actor, target.id, &knee_plan(), None)
+            .await
+            .map(|_| ()),
+        Action::DecideSuitability => {
+            let plan = app
+                .create_plan(clinic.actor(Role::Physician), target.id, &knee_plan(), None)
+                .await
+                .expect("plan");
+            app.decide_plan(actor, plan.id, plan.version, false, "")
+                .await
+                .map(|_| ())
+        }
+        Action::ScheduleSession => {
+            let plan = approved_plan(clinic, target).await;
+            app.schedule_session(actor, plan, app.now() + Duration::days(20))
+                .await
+                .map(|_| ())
+        }
+        Action::TrackPreparation => app.preparation_board(actor, 30).await.map(|_| ()),
+        Action::TickOwnPreparation => {
+            let session = clinic_session_of_own(clinic, actor).await;
+            app.tick_my_task(actor, session, TaskCode::Hydrate, true)
+                .await
+                .map(|_| ())
+        }
     }
+}
+
+fn knee_plan() -> PlanDraft {
+    PlanDraft {
+        indication: "osteoarthritis".into(),
+        target_site: "knee".into(),
+        side: "right".into(),
+        cell_source: "bone_marrow".into(),
+        guidance: "ultrasound".into(),
+        anaesthesia: "local".into(),
+        planned_sessions: "3".into(),
+        ..PlanDraft::default()
+    }
+}
+
+/// A plan for `patient`, written and approved by the fixture physician.
+async fn approved_plan(clinic: &Clinic, patient: &Patient) -> PlanId {
+    let physician = clinic.actor(Role::Physician);
+    let plan = clinic
+        .app
+        .create_plan(physician, patient.id, &knee_plan(), None)
+        .await
+        .expect("plan");
+    clinic
+        .app
+        .decide_plan(
+            physician,
+            plan.id,
+            plan.version,
+            true,
+            "Imaging requested, fine to go ahead.",
+        )
+        .await
+        .expect("approve")
+        .id
+}
+
+/// A session of the portal user's own record (or of a fresh patient, for staff).
+async fn clinic_session_of_own(clinic: &Clinic, actor: &Actor) -> SessionId {
+    let patient_id = match actor.patient_id {
+        Some(id) => id,
+        None => register(clinic, "Someone").await.id,
+    };
+    let patient = clinic
+        .app
+        .patient_chart(clinic.actor(Role::Physician), patient_id)
+        .await
+        .expect("chart")
+        .patient;
+    let plan = approved_plan(clinic, &patient).await;
+    clinic
+        .app
+        .schedule_session(
+            clinic.actor(Role::Coordinator),
+            plan,
+            clinic.app.now() + Duration::days(10),
+        )
+        .await
+        .expect("session")
+        .id
 }
 
 both_backends! {

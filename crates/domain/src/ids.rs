@@ -63,6 +63,15 @@ uuid_id!(
     ItemId
 );
 
+uuid_id!(
+    /// A treatment plan.
+    PlanId
+);
+uuid_id!(
+    /// One planned treatment session of a plan.
+    SessionId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,6 +37,18 @@ code_enum!(
     ConditionStatus { Active = "active", Inactive = "inactive", Remission = "remission", Resolved = "resolved" }
 );
 code_enum!(
+    /// What a condition means for suitability screening.
+    ConditionCategory {
+        Other = "other",
+        Infection = "infection",
+        Malignancy = "malignancy",
+        Pregnancy = "pregnancy",
+        Breastfeeding = "breastfeeding",
+        BleedingDisorder = "bleeding_disorder",
+        UncontrolledDiabetes = "uncontrolled_diabetes",
+    }
+);
+code_enum!(
     /// The medication classes that screening rules look at.
     MedicationClass {
         Nsaid = "nsaid",
@@ -111,6 +123,7 @@ pub enum IntakeItem {
     Condition {
         name: String,
         status: ConditionStatus,
+        category: ConditionCategory,
         onset: Option<NaiveDate>,
         notes: Option<String>,
     },
@@ -147,7 +160,7 @@ impl IntakeItem {
     /// Field names of each kind, as forms and the API spell them.
     pub fn field_names(kind: IntakeKind) -> [&'static str; 6] {
         match kind {
-            IntakeKind::Condition => ["name", "status", "", "onset", "", "notes"],
+            IntakeKind::Condition => ["name", "status", "category", "onset", "", "notes"],
             IntakeKind::Medication => ["name", "class", "dose", "started", "stopped", ""],
             IntakeKind::Allergy => ["substance", "severity", "reaction", "", "", ""],
             IntakeKind::Imaging => ["region", "modality", "", "performed_on", "", "findings"],
@@ -166,14 +179,20 @@ impl IntakeItem {
         let item = match kind {
             IntakeKind::Condition => {
                 let status = issues.check(ConditionStatus::parse(code_f, &draft.code));
+                let category = if draft.detail.trim().is_empty() {
+                    Some(ConditionCategory::Other)
+                } else {
+                    issues.check(ConditionCategory::parse(detail_f, &draft.detail))
+                };
                 let onset =
                     issues.check(text::optional_date(start_f, &draft.start_date, today, true));
                 let notes = issues.check(text::optional(notes_f, &draft.notes, LONG_MAX));
-                match (name, status, onset, notes) {
-                    (Some(name), Some(status), Some(onset), Some(notes)) => {
+                match (name, status, category, onset, notes) {
+                    (Some(name), Some(status), Some(category), Some(onset), Some(notes)) => {
                         Some(IntakeItem::Condition {
                             name,
                             status,
+                            category,
                             onset,
                             notes,
                         })
@@ -255,11 +274,13 @@ impl IntakeItem {
             IntakeItem::Condition {
                 name,
                 status,
+                category,
                 onset,
                 notes,
             } => IntakeDraft {
                 name: name.clone(),
                 code: status.code().into(),
+                detail: category.code().into(),
                 start_date: date(onset),
                 notes: text(notes),
                 ..IntakeDraft::default()

@@ -25,10 +25,12 @@ pub enum IssueCode {
     NoGuidanceForSkin,
     /// Sedation needs the protocol's fasting rule.
     SedationNeedsFasting,
+    /// Screening found a reason the plan cannot go ahead.
+    NotEligible,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 14] = [
+    pub const ALL: [IssueCode; 15] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::InvalidFormat,
@@ -43,6 +45,7 @@ impl IssueCode {
         IssueCode::NeedsFluoroscopy,
         IssueCode::NoGuidanceForSkin,
         IssueCode::SedationNeedsFasting,
+        IssueCode::NotEligible,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +64,7 @@ impl IssueCode {
             IssueCode::NeedsFluoroscopy => "needs_fluoroscopy",
             IssueCode::NoGuidanceForSkin => "no_guidance_for_skin",
             IssueCode::SedationNeedsFasting => "sedation_needs_fasting",
+            IssueCode::NotEligible => "not_eligible",
         }
     }
 }

@@ -10,13 +10,14 @@ pub mod issue;
 pub mod locale;
 pub mod patient;
 pub mod plan;
+pub mod preparation;
 pub mod protocol;
 pub mod roles;
 pub mod screening;
 pub mod search;
 pub mod text;
 
-pub use ids::{ItemId, PatientId, SiteId, UserId};
+pub use ids::{ItemId, PatientId, PlanId, SessionId, SiteId, UserId};
 pub use issue::{Issue, IssueCode, Issues};
 pub use locale::Locale;
 pub use roles::{Action, Role};

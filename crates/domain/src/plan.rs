@@ -376,3 +376,111 @@ mod tests {
         }
     }
 }
+
+code_enum!(
+    /// Where a plan stands: written, then decided by the physician.
+    PlanStatus { Draft = "draft", Approved = "approved", Declined = "declined" }
+);
+
+/// The physician's signed suitability decision, with the screening it was made on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// Go ahead (approve) or not (decline).
+    pub proceed: bool,
+    /// The screening outcome when the decision was signed.
+    pub outcome: crate::screening::Outcome,
+    /// The findings when the decision was signed: code and the names behind it.
+    pub findings: Vec<(crate::screening::FindingCode, Vec<String>)>,
+    /// Required to go ahead over a finding that needs review.
+    pub justification: Option<String>,
+    pub decided_by: String,
+    pub decided_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A plan as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreatmentPlan {
+    pub id: crate::PlanId,
+    pub patient_id: crate::PatientId,
+    pub site_id: crate::SiteId,
+    pub plan: Plan,
+    /// The earlier plan this one repeats.
+    pub previous_plan_id: Option<crate::PlanId>,
+    pub status: PlanStatus,
+    pub decision: Option<Decision>,
+    pub created_by: String,
+    pub version: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Plan {
+    /// The plan's fields as (name, code) pairs, for forms, the API and the audit trail.
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("indication", self.indication.code().to_string()),
+            ("target_site", self.target_site.code().to_string()),
+            ("side", self.side.code().to_string()),
+            (
+                "spinal_level",
+                self.spinal_level.clone().unwrap_or_default(),
+            ),
+            ("cell_source", self.cell_source.code().to_string()),
+            ("guidance", self.guidance.code().to_string()),
+            ("anaesthesia", self.anaesthesia.code().to_string()),
+            ("planned_sessions", self.planned_sessions.to_string()),
+            ("study_id", self.study_id.clone().unwrap_or_default()),
+        ]
+    }
+}
+
+/// Why a decision cannot be signed as asked.
+pub fn check_decision(
+    outcome: crate::screening::Outcome,
+    proceed: bool,
+    justification: &str,
+) -> Result<Option<String>, Issues> {
+    use crate::screening::Outcome;
+    let mut issues = Issues::default();
+    let justification = issues.check(text::optional(
+        "justification",
+        justification,
+        crate::text::LONG_MAX,
+    ));
+    if proceed {
+        match outcome {
+            Outcome::NotEligible => issues.add("proceed", IssueCode::NotEligible),
+            Outcome::NeedsReview if justification.as_ref().is_none_or(|j| j.is_none()) => {
+                issues.add("justification", IssueCode::Required)
+            }
+            _ => {}
+        }
+    }
+    match justification {
+        Some(j) if issues.is_empty() => Ok(j),
+        _ => Err(issues),
+    }
+}
+
+code_enum!(
+    /// Where a planned session stands.
+    SessionStatus { Planned = "planned", Cancelled = "cancelled" }
+);
+
+/// One session of a plan, on a date, under the protocol version in force
+/// when it was booked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreatmentSession {
+    pub id: crate::SessionId,
+    pub plan_id: crate::PlanId,
+    pub patient_id: crate::PatientId,
+    pub site_id: crate::SiteId,
+    /// 1 for the first session of the plan, 2 for the next...
+    pub number: i64,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub protocol_version: i64,
+    pub status: SessionStatus,
+    pub version: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}

@@ -49,10 +49,22 @@ impl Role {
     pub fn allows(self, action: Action) -> bool {
         use Action::*;
         match self {
-            Role::Admin => matches!(action, ManageUsers | ManageSites | ViewAudit),
+            Role::Admin => matches!(
+                action,
+                ManageUsers | ManageSites | ViewAudit | ViewProtocol | EditProtocol
+            ),
             Role::Physician => matches!(
                 action,
-                SearchPatients | ViewPatient | RegisterPatient | EditDemographics | EditIntake
+                SearchPatients
+                    | ViewPatient
+                    | RegisterPatient
+                    | EditDemographics
+                    | EditIntake
+                    | ViewProtocol
+                    | ViewPlans
+                    | WritePlan
+                    | DecideSuitability
+                    | ScheduleSession
             ),
             Role::Nurse => matches!(
                 action,
@@ -62,13 +74,24 @@ impl Role {
                     | EditDemographics
                     | EditIntake
                     | InvitePatient
+                    | ViewProtocol
+                    | ViewPlans
+                    | TrackPreparation
             ),
-            Role::LabTech => false,
+            Role::LabTech => matches!(action, ViewProtocol),
             Role::Coordinator => matches!(
                 action,
-                SearchPatients | ViewPatient | RegisterPatient | EditDemographics | InvitePatient
+                SearchPatients
+                    | ViewPatient
+                    | RegisterPatient
+                    | EditDemographics
+                    | InvitePatient
+                    | ViewProtocol
+                    | ViewPlans
+                    | ScheduleSession
+                    | TrackPreparation
             ),
-            Role::Patient => matches!(action, ViewOwnRecord),
+            Role::Patient => matches!(action, ViewOwnRecord | TickOwnPreparation),
         }
     }
 }
@@ -98,10 +121,26 @@ pub enum Action {
     ManageUsers,
     ManageSites,
     ViewAudit,
+    /// Read a site's protocol settings (not patient data).
+    ViewProtocol,
+    /// Change a site's protocol settings (a new version).
+    EditProtocol,
+    /// Read patients' plans, screenings, sessions and preparation.
+    ViewPlans,
+    /// Write a treatment plan.
+    WritePlan,
+    /// Sign the suitability decision of a plan.
+    DecideSuitability,
+    /// Put an approved plan's session on a date.
+    ScheduleSession,
+    /// Follow and tick preparation tasks of the site's upcoming sessions.
+    TrackPreparation,
+    /// A patient ticks their own preparation tasks.
+    TickOwnPreparation,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 18] = [
         Action::SearchPatients,
         Action::ViewPatient,
         Action::RegisterPatient,
@@ -112,6 +151,14 @@ impl Action {
         Action::ManageUsers,
         Action::ManageSites,
         Action::ViewAudit,
+        Action::ViewProtocol,
+        Action::EditProtocol,
+        Action::ViewPlans,
+        Action::WritePlan,
+        Action::DecideSuitability,
+        Action::ScheduleSession,
+        Action::TrackPreparation,
+        Action::TickOwnPreparation,
     ];
 
     pub fn code(self) -> &'static str {
@@ -126,6 +173,14 @@ impl Action {
             Action::ManageUsers => "manage_users",
             Action::ManageSites => "manage_sites",
             Action::ViewAudit => "view_audit",
+            Action::ViewProtocol => "view_protocol",
+            Action::EditProtocol => "edit_protocol",
+            Action::ViewPlans => "view_plans",
+            Action::WritePlan => "write_plan",
+            Action::DecideSuitability => "decide_suitability",
+            Action::ScheduleSession => "schedule_session",
+            Action::TrackPreparation => "track_preparation",
+            Action::TickOwnPreparation => "tick_own_preparation",
         }
     }
 }
@@ -153,7 +208,7 @@ mod tests {
         for action in Action::ALL {
             assert_eq!(
                 Role::Patient.allows(action),
-                action == Action::ViewOwnRecord,
+                matches!(action, Action::ViewOwnRecord | Action::TickOwnPreparation),
                 "{action}"
             );
         }

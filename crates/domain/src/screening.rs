@@ -3,24 +3,11 @@
 //! of what caused it; the outcome is eligible, needs review or not eligible.
 
 use crate::code_enum;
-use crate::intake::{ConditionStatus, IntakeItem, MedicationClass};
+use crate::intake::{ConditionCategory, ConditionStatus, IntakeItem, MedicationClass};
 use crate::plan::{Indication, TargetSite};
 use crate::protocol::Protocol;
 use crate::search::fold;
 use chrono::{Days, Months, NaiveDate};
-
-code_enum!(
-    /// What a condition means for screening (coded at intake).
-    ConditionCategory {
-        Other = "other",
-        Infection = "infection",
-        Malignancy = "malignancy",
-        Pregnancy = "pregnancy",
-        Breastfeeding = "breastfeeding",
-        BleedingDisorder = "bleeding_disorder",
-        UncontrolledDiabetes = "uncontrolled_diabetes",
-    }
-);
 
 code_enum!(
     /// Why screening flags a patient.
@@ -185,14 +172,6 @@ pub struct Proposal {
     pub session_date: Option<NaiveDate>,
 }
 
-/// A coded condition as screening sees it.
-#[derive(Debug, Clone)]
-pub struct ConditionFact {
-    pub name: String,
-    pub category: ConditionCategory,
-    pub status: ConditionStatus,
-}
-
 /// The result: every finding, and the outcome they lead to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Screening {
@@ -200,16 +179,15 @@ pub struct Screening {
     pub findings: Vec<Finding>,
 }
 
-/// Screens a proposal against the intake. `medications` and `imaging` are
-/// intake items of those kinds (others are ignored).
+/// Screens a proposal against the patient's intake entries (all kinds).
 pub fn screen(
     proposal: &Proposal,
-    conditions: &[ConditionFact],
-    medications: &[IntakeItem],
-    imaging: &[IntakeItem],
+    intake: &[IntakeItem],
     protocol: &Protocol,
     today: NaiveDate,
 ) -> Screening {
+    let medications = intake;
+    let imaging = intake;
     let mut findings: Vec<Finding> = Vec::new();
     if proposal.indication.needs_study()
         && proposal
@@ -267,10 +245,17 @@ pub fn screen(
         }
     }
     for (category, code, severity, statuses) in CONDITION_RULES {
-        let names: Vec<String> = conditions
+        let names: Vec<String> = intake
             .iter()
-            .filter(|c| c.category == category && statuses.contains(&c.status))
-            .map(|c| c.name.clone())
+            .filter_map(|item| match item {
+                IntakeItem::Condition {
+                    name,
+                    status,
+                    category: c,
+                    ..
+                } if *c == category && statuses.contains(status) => Some(name.clone()),
+                _ => None,
+            })
             .collect();
         if !names.is_empty() {
             findings.push(Finding {
@@ -367,15 +352,13 @@ mod tests {
         }
     }
 
-    fn condition(
-        name: &str,
-        category: ConditionCategory,
-        status: ConditionStatus,
-    ) -> ConditionFact {
-        ConditionFact {
+    fn condition(name: &str, category: ConditionCategory, status: ConditionStatus) -> IntakeItem {
+        IntakeItem::Condition {
             name: name.into(),
-            category,
             status,
+            category,
+            onset: None,
+            notes: None,
         }
     }
 
@@ -388,7 +371,7 @@ mod tests {
         let recent_knee = vec![mri("Right knee", "2026-09-01")];
         type Case = (
             Vec<IntakeItem>,
-            Vec<ConditionFact>,
+            Vec<IntakeItem>,
             Vec<IntakeItem>,
             Outcome,
             Vec<FindingCode>,
@@ -500,7 +483,9 @@ mod tests {
             ),
         ];
         for (i, (meds, conds, imaging, outcome, expected)) in cases.iter().enumerate() {
-            let s = screen(&knee(), conds, meds, imaging, &Protocol::default(), today());
+            let intake: Vec<IntakeItem> =
+                meds.iter().chain(conds).chain(imaging).cloned().collect();
+            let s = screen(&knee(), &intake, &Protocol::default(), today());
             assert_eq!(
                 (s.outcome, codes(&s)),
                 (*outcome, expected.clone()),
@@ -516,14 +501,9 @@ mod tests {
             med("Naproxen", MedicationClass::Nsaid, None),
             med("Warfarin", MedicationClass::Anticoagulant, None),
         ];
-        let s = screen(
-            &knee(),
-            &[],
-            &meds,
-            &[mri("Right knee", "2026-09-01")],
-            &Protocol::default(),
-            today(),
-        );
+        let mut intake = meds;
+        intake.push(mri("Right knee", "2026-09-01"));
+        let s = screen(&knee(), &intake, &Protocol::default(), today());
         assert_eq!(s.outcome, Outcome::NeedsReview);
         let nsaid = &s.findings[0];
         assert_eq!(nsaid.names, ["Ibuprofen", "Naproxen"]);
@@ -542,12 +522,12 @@ mod tests {
                 session_date: None,
             };
             assert_eq!(
-                screen(&proposal, &[], &[], &[], &Protocol::default(), today()).outcome,
+                screen(&proposal, &[], &Protocol::default(), today()).outcome,
                 Outcome::NotEligible
             );
             proposal.study_id = Some("NCT01234567".into());
             assert_eq!(
-                screen(&proposal, &[], &[], &[], &Protocol::default(), today()).outcome,
+                screen(&proposal, &[], &Protocol::default(), today()).outcome,
                 Outcome::Eligible
             );
         }

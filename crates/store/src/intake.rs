@@ -4,8 +4,8 @@
 
 use crate::{Result, StoreError, Tx, execute, fetch_all, fetch_optional};
 use cellpath_domain::intake::{
-    AllergySeverity, ConditionStatus, ImagingModality, IntakeEntry, IntakeItem, IntakeKind,
-    MedicationClass,
+    AllergySeverity, ConditionCategory, ConditionStatus, ImagingModality, IntakeEntry, IntakeItem,
+    IntakeKind, MedicationClass,
 };
 use cellpath_domain::{ItemId, PatientId, SiteId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -28,7 +28,7 @@ fn table(kind: IntakeKind) -> Table {
             name: "conditions",
             name_col: "name",
             code_col: "status",
-            detail_col: None,
+            detail_col: Some("category"),
             start_col: Some("onset_date"),
             end_col: None,
             notes_col: Some("notes"),
@@ -119,6 +119,11 @@ impl EntryRow {
             IntakeKind::Condition => IntakeItem::Condition {
                 name: self.name,
                 status: ConditionStatus::parse("status", &self.code).map_err(corrupt)?,
+                category: ConditionCategory::parse(
+                    "category",
+                    self.detail.as_deref().unwrap_or("other"),
+                )
+                .map_err(corrupt)?,
                 onset: self.start_date,
                 notes: self.notes,
             },
@@ -168,10 +173,17 @@ fn slots(item: &IntakeItem) -> Vec<Slot> {
         IntakeItem::Condition {
             name,
             status,
+            category,
             onset,
             notes,
         } => {
-            vec![t(name), t(status.code()), Slot::Date(*onset), ot(notes)]
+            vec![
+                t(name),
+                t(status.code()),
+                t(category.code()),
+                Slot::Date(*onset),
+                ot(notes),
+            ]
         }
         IntakeItem::Medication {
             name,

@@ -9,9 +9,11 @@
 mod audit;
 mod intake;
 mod patients;
+mod plans;
 mod users;
 
 pub use audit::{AuditPage, StoredAudit, encode_fields};
+pub use plans::{StoredProtocol, TickRow};
 pub use users::{InvitationRow, SessionRow, SiteRow, UserRow};
 
 use chrono::{DateTime, SubsecRound, Utc};

@@ -70,16 +70,30 @@ pub fn issue_message(locale: Locale, issue: &Issue) -> String {
     tr_args(locale, &issue_key(issue.code), &[("limit", limit)])
 }
 
-/// The raw catalogue files, for the key-parity test.
-pub const CATALOGUES: [(Locale, &str); 2] = [
-    (Locale::En, include_str!("../locales/en/main.ftl")),
-    (Locale::Ar, include_str!("../locales/ar/main.ftl")),
+/// The raw catalogue files of each language (every `.ftl` file of its
+/// folder is loaded), for the key-parity test. A new file goes here too.
+pub const CATALOGUES: [(Locale, &[&str]); 2] = [
+    (
+        Locale::En,
+        &[
+            include_str!("../locales/en/main.ftl"),
+            include_str!("../locales/en/plans.ftl"),
+        ],
+    ),
+    (
+        Locale::Ar,
+        &[
+            include_str!("../locales/ar/main.ftl"),
+            include_str!("../locales/ar/plans.ftl"),
+        ],
+    ),
 ];
 
-/// The message keys defined in a Fluent file (terms and attributes aside).
-pub fn catalogue_keys(ftl: &str) -> Vec<String> {
-    let mut keys: Vec<String> = ftl
-        .lines()
+/// The message keys defined in a language's Fluent files (terms and attributes aside).
+pub fn catalogue_keys(files: &[&str]) -> Vec<String> {
+    let mut keys: Vec<String> = files
+        .iter()
+        .flat_map(|ftl| ftl.lines())
         .filter(|line| !line.starts_with([' ', '#', '-', '\t', '.']) && line.contains(" ="))
         .filter_map(|line| line.split(" =").next())
         .map(|k| k.trim().to_string())

@@ -503,6 +503,19 @@ fn median(values: &mut [Duration]) -> Duration {
     values.get(values.len() / 2).copied().unwrap_or_default()
 }
 
+/// A ratio to two significant digits; one below 1 also as "1/n".
+fn ratio(value: f64) -> String {
+    if !value.is_finite() || value <= 0.0 {
+        return format!("{value}");
+    }
+    let decimals = (1 - value.log10().floor() as i32).max(0) as usize;
+    if value < 1.0 {
+        format!("{value:.decimals$} (1/{:.0})", 1.0 / value)
+    } else {
+        format!("{value:.decimals$}")
+    }
+}
+
 fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e3
 }
@@ -554,14 +567,14 @@ fn print_report(
         hello_best.errors
     );
     println!(
-        "| {} | {:.0} req/s | {:.2} ms | {:.2} ms | {} | {:.3} | {:.1} |",
+        "| {} | {:.0} req/s | {:.2} ms | {:.2} ms | {} | {} | {} |",
         app.label,
         app_best.throughput(),
         app_best.percentile_ms(0.50),
         app_best.percentile_ms(0.99),
         app_best.errors,
-        app_best.throughput() / hello_best.throughput(),
-        app_best.percentile_ms(0.99) / hello_best.percentile_ms(0.99)
+        ratio(app_best.throughput() / hello_best.throughput()),
+        ratio(app_best.percentile_ms(0.99) / hello_best.percentile_ms(0.99))
     );
     println!();
     for (target, rounds) in [(hello, hello_rounds), (app, app_rounds)] {
