@@ -7,6 +7,7 @@ use crate::auth::{NewUser, new_user_row};
 use crate::{Actor, App, AppError, Result};
 use cellpath_domain::intake::{IntakeDraft, IntakeKind};
 use cellpath_domain::patient::PatientDraft;
+use cellpath_domain::plan::PlanDraft;
 use cellpath_domain::{PatientId, Role, SiteId};
 
 /// The password of every demo account. Demo data only: a real clinic starts
@@ -214,7 +215,7 @@ const CONDITIONS: [(&str, &str, &str); 6] = [
         "active",
         "2022-02-01",
     ),
-    ("Type 2 diabetes", "active", "2015-01-01"),
+    ("Type 2 diabetes, poorly controlled", "active", "2015-01-01"),
     ("Hypertension", "active", "2012-05-01"),
 ];
 
@@ -318,6 +319,7 @@ impl App {
             self.actor_of(&mut tx, &user).await?
         };
         let mut first_patient: Option<PatientId> = None;
+        let mut registered: Vec<PatientId> = Vec::new();
         for (i, (given, family, other, dob, sex, phone, lang)) in PATIENTS.iter().enumerate() {
             let draft = PatientDraft {
                 record_number: String::new(),
@@ -335,8 +337,10 @@ impl App {
                 .register_patient(&physician, Some(site_id), &draft)
                 .await?;
             first_patient.get_or_insert(patient.id);
+            registered.push(patient.id);
             self.demo_intake(&physician, patient.id, i).await?;
         }
+        self.demo_plans(&physician, &registered).await?;
         if let Some(patient_id) = first_patient {
             self.demo_portal_user(patient_id).await?;
             accounts.push(DemoAccount {
@@ -367,11 +371,17 @@ impl App {
         .await?;
         if i.is_multiple_of(3) {
             let (name, status, onset) = CONDITIONS[4 + i % 2];
+            let category = if name.starts_with("Type 2 diabetes") {
+                "uncontrolled_diabetes"
+            } else {
+                "other"
+            };
             add(
                 IntakeKind::Condition,
                 IntakeDraft {
                     name: name.into(),
                     code: status.into(),
+                    detail: category.into(),
                     start_date: onset.into(),
                     ..Default::default()
                 },
@@ -417,6 +427,73 @@ impl App {
             },
         )
         .await?;
+        Ok(())
+    }
+
+    /// A few plans: two approved with a session booked, one waiting for the
+    /// physician's decision.
+    async fn demo_plans(&self, physician: &Actor, patients: &[PatientId]) -> Result<()> {
+        let plans = [
+            (
+                "osteoarthritis",
+                "knee",
+                "right",
+                "",
+                "bone_marrow",
+                "ultrasound",
+                "local",
+                Some((
+                    9,
+                    "Antiplatelet continued on cardiology advice; NSAID paused 7 days before.",
+                )),
+            ),
+            (
+                "tendon_ligament",
+                "shoulder",
+                "right",
+                "",
+                "adipose",
+                "ultrasound",
+                "local",
+                None,
+            ),
+            (
+                "degenerative_disc",
+                "spinal_disc",
+                "midline",
+                "L4-L5",
+                "bone_marrow",
+                "fluoroscopy",
+                "sedation",
+                Some((4, "Bleeding risk reviewed; imaging current.")),
+            ),
+        ];
+        for (patient, (indication, site, side, level, source, guidance, anaesthesia, booking)) in
+            patients.iter().zip(plans)
+        {
+            let draft = PlanDraft {
+                indication: indication.into(),
+                target_site: site.into(),
+                side: side.into(),
+                spinal_level: level.into(),
+                cell_source: source.into(),
+                guidance: guidance.into(),
+                anaesthesia: anaesthesia.into(),
+                planned_sessions: "1".into(),
+                study_id: String::new(),
+            };
+            let plan = self.create_plan(physician, *patient, &draft, None).await?;
+            if let Some((in_days, justification)) = booking {
+                self.decide_plan(physician, plan.id, plan.version, true, justification)
+                    .await?;
+                let day = (self.now() + chrono::Duration::days(in_days)).date_naive();
+                let starts_at = day
+                    .and_hms_opt(8, 0, 0)
+                    .map(|t| t.and_utc())
+                    .unwrap_or_else(|| self.now());
+                self.schedule_session(physician, plan.id, starts_at).await?;
+            }
+        }
         Ok(())
     }
 

@@ -222,7 +222,7 @@ pub struct SearchParams {
 }
 
 /// An intake entry. Which fields apply depends on the list:
-/// conditions (`name`, `status`, `onset`, `notes`), medications (`name`,
+/// conditions (`name`, `status`, `category`, `onset`, `notes`), medications (`name`,
 /// `class`, `dose`, `started`, `stopped`), allergies (`substance`,
 /// `severity`, `reaction`), imaging reports (`region`, `modality`,
 /// `performed_on`, `findings`).
@@ -234,6 +234,10 @@ pub struct IntakeIn {
     /// Condition status: `active`, `inactive`, `remission`, `resolved`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// Condition category for screening: `other` (default), `infection`, `malignancy`, `pregnancy`,
+    /// `breastfeeding`, `bleeding_disorder`, `uncontrolled_diabetes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onset: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -274,6 +278,7 @@ impl IntakeIn {
         let v = match name {
             "name" => &self.name,
             "status" => &self.status,
+            "category" => &self.category,
             "onset" => &self.onset,
             "notes" => &self.notes,
             "class" => &self.class,
@@ -329,6 +334,7 @@ impl From<&IntakeEntry> for IntakeOut {
             let slot = match name {
                 "name" => &mut fields.name,
                 "status" => &mut fields.status,
+                "category" => &mut fields.category,
                 "onset" => &mut fields.onset,
                 "notes" => &mut fields.notes,
                 "class" => &mut fields.class,

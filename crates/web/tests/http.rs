@@ -498,6 +498,11 @@ fn every_code_the_domain_can_produce_has_a_label_in_both_languages() {
     );
     keys.extend(Sex::ALL.iter().map(|s| format!("sex-{}", s.code())));
     keys.extend(
+        cellpath_domain::intake::ConditionCategory::ALL
+            .iter()
+            .map(|c| format!("condition-category-{}", c.code().replace('_', "-"))),
+    );
+    keys.extend(
         ConditionStatus::ALL
             .iter()
             .map(|c| format!("condition-status-{}", c.code())),

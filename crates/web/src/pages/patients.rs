@@ -16,8 +16,8 @@ use axum::routing::{get, post};
 use cellpath_app::patients::Chart;
 use cellpath_app::{Actor, AppError, Current};
 use cellpath_domain::intake::{
-    AllergySeverity, ConditionStatus, ImagingModality, IntakeDraft, IntakeEntry, IntakeItem,
-    IntakeKind, MedicationClass,
+    AllergySeverity, ConditionCategory, ConditionStatus, ImagingModality, IntakeDraft, IntakeEntry,
+    IntakeItem, IntakeKind, MedicationClass,
 };
 use cellpath_domain::patient::{Patient, PatientDraft, Sex};
 use cellpath_domain::{Action, ItemId, Locale, PatientId, Role};
@@ -136,7 +136,17 @@ fn intake_fields(locale: Locale, kind: IntakeKind) -> Vec<FieldSpec> {
             true,
         ),
     ];
-    if !detail.is_empty() {
+    if kind == IntakeKind::Condition {
+        let categories: Vec<&str> = ConditionCategory::ALL.iter().map(|c| c.code()).collect();
+        fields.push(select(
+            locale,
+            &key(detail),
+            detail,
+            "condition-category",
+            &categories,
+            false,
+        ));
+    } else if !detail.is_empty() {
         fields.push(field(locale, &key(detail), detail, "text", false));
     }
     if !start.is_empty() {
@@ -560,6 +570,11 @@ fn cell(locale: Locale, kind: IntakeKind, field_name: &str, value: &str) -> Stri
         tr(
             locale,
             &format!("{}-{}", code_prefix(kind), value.replace('_', "-")),
+        )
+    } else if kind == IntakeKind::Condition && field_name == "category" {
+        tr(
+            locale,
+            &format!("condition-category-{}", value.replace('_', "-")),
         )
     } else if field_name == start || field_name == end {
         chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
