@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod consent;
 pub mod demo;
 pub mod patients;
 pub mod plans;
@@ -146,6 +147,7 @@ pub struct App {
     store: Store,
     config: AppConfig,
     clock: Clock,
+    consent_pdf: Option<consent::ConsentPdf>,
 }
 
 impl App {
@@ -154,12 +156,19 @@ impl App {
             store,
             config,
             clock: Arc::new(cellpath_store::now),
+            consent_pdf: None,
         }
     }
 
     /// Replaces the clock (tests).
     pub fn with_clock(mut self, clock: Clock) -> App {
         self.clock = clock;
+        self
+    }
+
+    /// Wires in the renderer of signed consents' printable records.
+    pub fn with_consent_pdf(mut self, render: consent::ConsentPdf) -> App {
+        self.consent_pdf = Some(render);
         self
     }
 

@@ -4,6 +4,8 @@
 
 use cellpath_app::auth::SignedIn;
 use cellpath_app::{Actor, App, AppConfig, AppError, Current};
+use cellpath_domain::Locale;
+use cellpath_domain::consent::SignatureDraft;
 use cellpath_domain::intake::{IntakeDraft, IntakeKind};
 use cellpath_domain::patient::Patient;
 use cellpath_domain::plan::PlanDraft;
@@ -155,12 +157,45 @@ async fn attempt(
                 .map(|_| ())
         }
         Action::TrackPreparation => app.preparation_board(actor, 30).await.map(|_| ()),
+        Action::ManageConsentTexts => app.consent_texts(actor, clinic.site).await.map(|_| ()),
+        Action::TakeConsent | Action::GiveOwnConsent => {
+            let patient = actor.patient_id.unwrap_or(target.id);
+            let physician = clinic.actor(Role::Physician);
+            let plan = app
+                .create_plan(physician, patient, &knee_plan(), None)
+                .await
+                .expect("plan");
+            let hash = app
+                .plan_consent(physician, plan.id, Locale::En)
+                .await
+                .expect("consent")
+                .text
+                .hash;
+            if action == Action::TakeConsent {
+                app.take_consent(actor, plan.id, Locale::En, &hash, &signature())
+                    .await
+                    .map(|_| ())
+            } else {
+                app.sign_own_consent(actor, plan.id, Locale::En, &hash, &signature())
+                    .await
+                    .map(|_| ())
+            }
+        }
         Action::TickOwnPreparation => {
             let session = clinic_session_of_own(clinic, actor).await;
             app.tick_my_task(actor, session, TaskCode::Hydrate, true)
                 .await
                 .map(|_| ())
         }
+    }
+}
+
+fn signature() -> SignatureDraft {
+    SignatureDraft {
+        typed_name: "Test Patient".into(),
+        witness_name: "Nurse Witness".into(),
+        confirmed: true,
+        ..SignatureDraft::default()
     }
 }
 

@@ -27,10 +27,12 @@ pub enum IssueCode {
     SedationNeedsFasting,
     /// Screening found a reason the plan cannot go ahead.
     NotEligible,
+    /// What was shown is no longer current (a consent text changed): look again.
+    Outdated,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 15] = [
+    pub const ALL: [IssueCode; 16] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::InvalidFormat,
@@ -46,6 +48,7 @@ impl IssueCode {
         IssueCode::NoGuidanceForSkin,
         IssueCode::SedationNeedsFasting,
         IssueCode::NotEligible,
+        IssueCode::Outdated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +68,7 @@ impl IssueCode {
             IssueCode::NoGuidanceForSkin => "no_guidance_for_skin",
             IssueCode::SedationNeedsFasting => "sedation_needs_fasting",
             IssueCode::NotEligible => "not_eligible",
+            IssueCode::Outdated => "outdated",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! a plain function that a table-driven test can call.
 
 pub mod audit;
+pub mod consent;
 pub mod ids;
 pub mod intake;
 pub mod issue;

@@ -224,6 +224,9 @@ code_enum!(
         ImagingMissing = "imaging_missing",
         TaskOverdue = "task_overdue",
         TaskDueSoon = "task_due_soon",
+        ConsentMissing = "consent_missing",
+        ConsentOutdated = "consent_outdated",
+        ConsentWithdrawn = "consent_withdrawn",
     }
 );
 
@@ -233,6 +236,15 @@ code_enum!(
 pub struct ReadinessReport {
     pub readiness: Readiness,
     pub reasons: Vec<(ReadinessReason, Option<TaskCode>)>,
+}
+
+impl ReadinessReport {
+    /// Adds a reason found outside the checklist (the consent) that keeps
+    /// the session from going ahead.
+    pub fn block(&mut self, reason: ReadinessReason) {
+        self.readiness = Readiness::NotReady;
+        self.reasons.insert(0, (reason, None));
+    }
 }
 
 /// How far ahead an unticked patient task puts a session at risk: two days

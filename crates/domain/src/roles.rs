@@ -51,7 +51,12 @@ impl Role {
         match self {
             Role::Admin => matches!(
                 action,
-                ManageUsers | ManageSites | ViewAudit | ViewProtocol | EditProtocol
+                ManageUsers
+                    | ManageSites
+                    | ViewAudit
+                    | ViewProtocol
+                    | EditProtocol
+                    | ManageConsentTexts
             ),
             Role::Physician => matches!(
                 action,
@@ -65,6 +70,7 @@ impl Role {
                     | WritePlan
                     | DecideSuitability
                     | ScheduleSession
+                    | TakeConsent
             ),
             Role::Nurse => matches!(
                 action,
@@ -77,6 +83,7 @@ impl Role {
                     | ViewProtocol
                     | ViewPlans
                     | TrackPreparation
+                    | TakeConsent
             ),
             Role::LabTech => matches!(action, ViewProtocol),
             Role::Coordinator => matches!(
@@ -91,7 +98,7 @@ impl Role {
                     | ScheduleSession
                     | TrackPreparation
             ),
-            Role::Patient => matches!(action, ViewOwnRecord | TickOwnPreparation),
+            Role::Patient => matches!(action, ViewOwnRecord | TickOwnPreparation | GiveOwnConsent),
         }
     }
 }
@@ -137,10 +144,16 @@ pub enum Action {
     TrackPreparation,
     /// A patient ticks their own preparation tasks.
     TickOwnPreparation,
+    /// Write and version the consent texts.
+    ManageConsentTexts,
+    /// Take a patient's signature on a staff device, or record their withdrawal.
+    TakeConsent,
+    /// A patient signs or withdraws their own consent in the portal.
+    GiveOwnConsent,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 21] = [
         Action::SearchPatients,
         Action::ViewPatient,
         Action::RegisterPatient,
@@ -159,6 +172,9 @@ impl Action {
         Action::ScheduleSession,
         Action::TrackPreparation,
         Action::TickOwnPreparation,
+        Action::ManageConsentTexts,
+        Action::TakeConsent,
+        Action::GiveOwnConsent,
     ];
 
     pub fn code(self) -> &'static str {
@@ -181,6 +197,9 @@ impl Action {
             Action::ScheduleSession => "schedule_session",
             Action::TrackPreparation => "track_preparation",
             Action::TickOwnPreparation => "tick_own_preparation",
+            Action::ManageConsentTexts => "manage_consent_texts",
+            Action::TakeConsent => "take_consent",
+            Action::GiveOwnConsent => "give_own_consent",
         }
     }
 }
@@ -208,7 +227,10 @@ mod tests {
         for action in Action::ALL {
             assert_eq!(
                 Role::Patient.allows(action),
-                matches!(action, Action::ViewOwnRecord | Action::TickOwnPreparation),
+                matches!(
+                    action,
+                    Action::ViewOwnRecord | Action::TickOwnPreparation | Action::GiveOwnConsent
+                ),
                 "{action}"
             );
         }

@@ -7,12 +7,14 @@
 //! the same transaction, and commit: nothing is saved in part.
 
 mod audit;
+mod consent;
 mod intake;
 mod patients;
 mod plans;
 mod users;
 
 pub use audit::{AuditPage, StoredAudit, encode_fields};
+pub use consent::{ConsentRow, TemplateRow};
 pub use plans::{StoredProtocol, TickRow};
 pub use users::{InvitationRow, SessionRow, SiteRow, UserRow};
 
