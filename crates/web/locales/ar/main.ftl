@@ -191,6 +191,7 @@ issue-site-mismatch = هذا لا يتوافق مع دواعي العلاج أو
 issue-needs-fluoroscopy = يُحقن القرص الفقري تحت التنظير الفلوري.
 issue-no-guidance-for-skin = يُعالَج الوجه وفروة الرأس دون توجيه بالتصوير.
 issue-sedation-needs-fasting = يتطلب التخدير الخفيف قاعدة الصيام في البروتوكول؛ يضبطها المسؤول أولًا.
+issue-outdated = تغيّر هذا النص منذ عرضه. يرجى قراءة النسخة الحالية.
 issue-malformed = تعذرت قراءة الطلب.
 issue-password-mismatch = كلمتا المرور غير متطابقتين.
 

@@ -191,6 +191,7 @@ issue-site-mismatch = This does not fit the indication or the treated site.
 issue-needs-fluoroscopy = A spinal disc is injected under fluoroscopy.
 issue-no-guidance-for-skin = Face and scalp are treated without image guidance.
 issue-sedation-needs-fasting = Sedation needs the protocol's fasting rule; the admin sets it first.
+issue-outdated = This text has changed since it was shown. Please read the current version.
 issue-malformed = The request could not be read.
 issue-password-mismatch = The two passwords are not the same.
 
