@@ -9,6 +9,7 @@ pub mod ids;
 pub mod intake;
 pub mod issue;
 pub mod locale;
+pub mod outbox;
 pub mod patient;
 pub mod plan;
 pub mod preparation;

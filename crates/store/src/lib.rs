@@ -9,12 +9,14 @@
 mod audit;
 mod consent;
 mod intake;
+mod outbox;
 mod patients;
 mod plans;
 mod users;
 
 pub use audit::{AuditPage, StoredAudit, encode_fields};
 pub use consent::{ConsentRow, TemplateRow};
+pub use outbox::OutboxRow;
 pub use plans::{StoredProtocol, TickRow};
 pub use users::{InvitationRow, SessionRow, SiteRow, UserRow};
 

@@ -190,11 +190,7 @@ impl IntoResponse for ApiError {
                 let current = match current {
                     Current::Patient(p) => serde_json::to_value(crate::api::PatientOut::from(&*p)),
                     Current::Intake(e) => serde_json::to_value(crate::api::IntakeOut::from(&*e)),
-                    Current::Plan(p) => Ok(json!({
-                        "id": p.id.to_string(),
-                        "status": p.status.code(),
-                        "version": p.version,
-                    })),
+                    Current::Plan(p) => serde_json::to_value(crate::api_plans::PlanOut::from(&*p)),
                 }
                 .unwrap_or_default();
                 problem(

@@ -4,6 +4,7 @@
 //! render.
 
 pub mod api;
+pub mod api_plans;
 pub mod ctx;
 pub mod error;
 pub mod i18n;
@@ -102,6 +103,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(api::routes())
+        .merge(api_plans::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi_json))

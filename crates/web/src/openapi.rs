@@ -1,12 +1,12 @@
 //! The OpenAPI 3.1 document of the JSON API, served at `/openapi.json`.
 
-use crate::api;
+use crate::{api, api_plans};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Cellpath API", description = "Patients and intake of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
+    info(title = "Cellpath API", description = "Patients and intake, site protocols, treatment plans with suitability screening, sessions and their preparation, of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
     paths(
         api::list_patients,
         api::create_patient,
@@ -16,10 +16,26 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api::add_intake,
         api::update_intake,
         api::delete_intake,
+        api_plans::get_protocol,
+        api_plans::protocol_versions,
+        api_plans::update_protocol,
+        api_plans::list_plans,
+        api_plans::create_plan,
+        api_plans::get_plan,
+        api_plans::decide_plan,
+        api_plans::schedule_session,
+        api_plans::get_preparation,
+        api_plans::tick_task,
+        api_plans::preparation_board,
         crate::healthz,
         crate::readyz,
     ),
-    components(schemas(api::Problem, api::FieldProblem, api::PatientIn, api::PatientOut, api::PatientList, api::IntakeIn, api::IntakeOut)),
+    components(schemas(api::Problem, api::FieldProblem, api::PatientIn, api::PatientOut, api::PatientList, api::IntakeIn, api::IntakeOut,
+        api_plans::TextOrNumber, api_plans::ProtocolIn, api_plans::ProtocolOut, api_plans::PlanIn, api_plans::PlanOut,
+        api_plans::DecisionOut, api_plans::DecisionFindingOut, api_plans::FindingOut, api_plans::ScreeningOut,
+        api_plans::SessionOut, api_plans::PlanViewOut, api_plans::DecisionIn, api_plans::SessionIn, api_plans::TaskOut,
+        api_plans::ReadinessReasonOut, api_plans::ReadinessOut, api_plans::PreparationOut, api_plans::BoardLineOut,
+        api_plans::TickIn)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
