@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod patients;
+mod plans;
 
 use crate::AppState;
 use crate::ctx::{AnonCsrf, CSRF_COOKIE, LANG_COOKIE, Viewer};
@@ -61,6 +62,10 @@ impl Ctx {
                     href: "/portal",
                     label: tr(locale, "nav-my-record"),
                 });
+                nav.push(NavItem {
+                    href: "/portal/sessions",
+                    label: tr(locale, "nav-my-sessions"),
+                });
             } else {
                 nav.push(NavItem {
                     href: "/home",
@@ -79,6 +84,12 @@ impl Ctx {
                     label: tr(locale, "nav-register"),
                 });
             }
+            if actor.may(Action::TrackPreparation) {
+                nav.push(NavItem {
+                    href: "/preparation",
+                    label: tr(locale, "nav-preparation"),
+                });
+            }
             if actor.may(Action::ManageUsers) {
                 nav.push(NavItem {
                     href: "/admin/users",
@@ -89,6 +100,12 @@ impl Ctx {
                 nav.push(NavItem {
                     href: "/admin/sites",
                     label: tr(locale, "nav-sites"),
+                });
+            }
+            if actor.may(Action::EditProtocol) {
+                nav.push(NavItem {
+                    href: "/admin/protocol",
+                    label: tr(locale, "nav-protocol"),
                 });
             }
             if actor.may(Action::ViewAudit) {
@@ -342,6 +359,7 @@ pub fn routes() -> Router<AppState> {
         .merge(auth::routes())
         .merge(patients::routes())
         .merge(admin::routes())
+        .merge(plans::routes())
         .fallback(not_found)
 }
 
