@@ -107,7 +107,7 @@ fn invalid(field: &str, code: IssueCode) -> AppError {
 impl App {
     /// Every consent text of a site in force now (all procedures and languages).
     pub async fn consent_texts(&self, actor: &Actor, site: SiteId) -> Result<Vec<ConsentText>> {
-        authorize(actor, Action::ManageConsentTexts)?;
+        authorize(actor, Action::ManagePatientTexts)?;
         if !actor.sites.contains(&site) {
             return Err(AppError::NotFound);
         }
@@ -129,7 +129,7 @@ impl App {
         site: SiteId,
         draft: &TemplateDraft,
     ) -> Result<ConsentText> {
-        authorize(actor, Action::ManageConsentTexts)?;
+        authorize(actor, Action::ManagePatientTexts)?;
         if !actor.sites.contains(&site) {
             return Err(AppError::NotFound);
         }

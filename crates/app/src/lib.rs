@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod consent;
 pub mod demo;
+pub mod expectations;
 pub mod outbox;
 pub mod patients;
 pub mod plans;

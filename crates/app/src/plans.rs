@@ -108,6 +108,11 @@ async fn intake_of(tx: &mut Tx, patient: PatientId) -> Result<Vec<IntakeItem>> {
     Ok(items)
 }
 
+/// The protocol settings of a site at a version (`None`: in force now).
+pub(crate) async fn protocol_for(tx: &mut Tx, site: SiteId, version: Option<i64>) -> Result<Protocol> {
+    Ok(protocol_in_force(tx, site, version).await?.protocol)
+}
+
 fn proposal(plan: &TreatmentPlan, session_date: Option<DateTime<Utc>>) -> Proposal {
     Proposal {
         indication: plan.plan.indication,

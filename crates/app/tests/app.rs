@@ -157,7 +157,7 @@ async fn attempt(
                 .map(|_| ())
         }
         Action::TrackPreparation => app.preparation_board(actor, 30).await.map(|_| ()),
-        Action::ManageConsentTexts => app.consent_texts(actor, clinic.site).await.map(|_| ()),
+        Action::ManagePatientTexts => app.consent_texts(actor, clinic.site).await.map(|_| ()),
         Action::TakeConsent | Action::GiveOwnConsent => {
             let patient = actor.patient_id.unwrap_or(target.id);
             let physician = clinic.actor(Role::Physician);

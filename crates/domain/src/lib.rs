@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod consent;
+pub mod expectations;
 pub mod ids;
 pub mod intake;
 pub mod issue;

@@ -56,7 +56,7 @@ impl Role {
                     | ViewAudit
                     | ViewProtocol
                     | EditProtocol
-                    | ManageConsentTexts
+                    | ManagePatientTexts
             ),
             Role::Physician => matches!(
                 action,
@@ -144,8 +144,8 @@ pub enum Action {
     TrackPreparation,
     /// A patient ticks their own preparation tasks.
     TickOwnPreparation,
-    /// Write and version the consent texts.
-    ManageConsentTexts,
+    /// Write the texts patients read: consent texts (versioned) and answers to common questions.
+    ManagePatientTexts,
     /// Take a patient's signature on a staff device, or record their withdrawal.
     TakeConsent,
     /// A patient signs or withdraws their own consent in the portal.
@@ -172,7 +172,7 @@ impl Action {
         Action::ScheduleSession,
         Action::TrackPreparation,
         Action::TickOwnPreparation,
-        Action::ManageConsentTexts,
+        Action::ManagePatientTexts,
         Action::TakeConsent,
         Action::GiveOwnConsent,
     ];
@@ -197,7 +197,7 @@ impl Action {
             Action::ScheduleSession => "schedule_session",
             Action::TrackPreparation => "track_preparation",
             Action::TickOwnPreparation => "tick_own_preparation",
-            Action::ManageConsentTexts => "manage_consent_texts",
+            Action::ManagePatientTexts => "manage_patient_texts",
             Action::TakeConsent => "take_consent",
             Action::GiveOwnConsent => "give_own_consent",
         }

@@ -6,6 +6,7 @@
 //! cases open a transaction, make their change, append the audit entry in
 //! the same transaction, and commit: nothing is saved in part.
 
+mod answers;
 mod audit;
 mod consent;
 mod intake;
@@ -15,6 +16,7 @@ mod plans;
 mod users;
 
 pub use audit::{AuditPage, StoredAudit, encode_fields};
+pub use answers::AnswerRow;
 pub use consent::{ConsentRow, TemplateRow};
 pub use outbox::OutboxRow;
 pub use plans::{StoredProtocol, TickRow};

@@ -4,6 +4,7 @@
 //! render.
 
 pub mod api;
+pub mod api_consent;
 pub mod api_plans;
 pub mod ctx;
 pub mod error;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(api::routes())
         .merge(api_plans::routes())
+        .merge(api_consent::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi_json))

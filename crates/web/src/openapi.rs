@@ -1,12 +1,12 @@
 //! The OpenAPI 3.1 document of the JSON API, served at `/openapi.json`.
 
-use crate::{api, api_plans};
+use crate::{api, api_consent, api_plans};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Cellpath API", description = "Patients and intake, site protocols, treatment plans with suitability screening, sessions and their preparation, of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
+    info(title = "Cellpath API", description = "Patients and intake, site protocols, treatment plans with suitability screening, sessions and their preparation, consent texts and signatures, and outgoing messages, of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
     paths(
         api::list_patients,
         api::create_patient,
@@ -27,6 +27,14 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_plans::get_preparation,
         api_plans::tick_task,
         api_plans::preparation_board,
+        api_consent::consent_texts,
+        api_consent::save_consent_text,
+        api_consent::get_consent,
+        api_consent::sign_consent,
+        api_consent::withdraw_consent,
+        api_consent::consent_pdf,
+        api_consent::patient_messages,
+        api_consent::site_messages,
         crate::healthz,
         crate::readyz,
     ),
@@ -35,7 +43,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_plans::DecisionOut, api_plans::DecisionFindingOut, api_plans::FindingOut, api_plans::ScreeningOut,
         api_plans::SessionOut, api_plans::PlanViewOut, api_plans::DecisionIn, api_plans::SessionIn, api_plans::TaskOut,
         api_plans::ReadinessReasonOut, api_plans::ReadinessOut, api_plans::PreparationOut, api_plans::BoardLineOut,
-        api_plans::TickIn)),
+        api_plans::TickIn, api_consent::ConsentTextOut, api_consent::ConsentTextIn, api_consent::SignatureOut,
+        api_consent::TextToSignOut, api_consent::PlanConsentOut, api_consent::SignatureIn, api_consent::WithdrawalIn,
+        api_consent::DeliveryOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
