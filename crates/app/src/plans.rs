@@ -4,11 +4,14 @@
 
 use crate::{Actor, App, AppError, Audited, Current, Result, authorize, commit_audited};
 use cellpath_domain::audit::AuditAction;
+use cellpath_domain::consent::ConsentState;
 use cellpath_domain::intake::{IntakeItem, IntakeKind};
 use cellpath_domain::plan::{
     Decision, PlanDraft, PlanStatus, SessionStatus, TreatmentPlan, TreatmentSession, check_decision,
 };
-use cellpath_domain::preparation::{self, Completion, ReadinessReport, Task, TaskCode, TaskState};
+use cellpath_domain::preparation::{
+    self, Completion, ReadinessReason, ReadinessReport, Task, TaskCode, TaskState,
+};
 use cellpath_domain::protocol::Protocol;
 use cellpath_domain::screening::{self, Proposal, Screening};
 use cellpath_domain::{
@@ -109,7 +112,11 @@ async fn intake_of(tx: &mut Tx, patient: PatientId) -> Result<Vec<IntakeItem>> {
 }
 
 /// The protocol settings of a site at a version (`None`: in force now).
-pub(crate) async fn protocol_for(tx: &mut Tx, site: SiteId, version: Option<i64>) -> Result<Protocol> {
+pub(crate) async fn protocol_for(
+    tx: &mut Tx,
+    site: SiteId,
+    version: Option<i64>,
+) -> Result<Protocol> {
     Ok(protocol_in_force(tx, site, version).await?.protocol)
 }
 
@@ -466,6 +473,9 @@ impl App {
         if plan.status != PlanStatus::Approved {
             return Err(invalid("plan", IssueCode::NotEligible));
         }
+        if crate::consent::plan_consent_state(&mut tx, &plan).await? == ConsentState::Withdrawn {
+            return Err(invalid("plan", IssueCode::ConsentWithdrawn));
+        }
         let number = tx.next_session_number(plan_id).await?;
         if number > i64::from(plan.plan.planned_sessions) {
             return Err(invalid("plan", IssueCode::OutOfRange));
@@ -544,7 +554,13 @@ impl App {
                 },
             })
             .collect();
-        let readiness = preparation::readiness(&tasks, &states, approved, self.now());
+        let mut readiness = preparation::readiness(&tasks, &states, approved, self.now());
+        match crate::consent::plan_consent_state(tx, &plan).await? {
+            ConsentState::Valid => {}
+            ConsentState::Missing => readiness.block(ReadinessReason::ConsentMissing),
+            ConsentState::Outdated => readiness.block(ReadinessReason::ConsentOutdated),
+            ConsentState::Withdrawn => readiness.block(ReadinessReason::ConsentWithdrawn),
+        }
         Ok(Preparation {
             session,
             plan,

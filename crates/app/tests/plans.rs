@@ -3,11 +3,12 @@
 //! contradictions, and preparation readiness as the patient ticks tasks.
 
 use cellpath_app::{AppError, Current};
+use cellpath_domain::consent::SignatureDraft;
 use cellpath_domain::intake::{IntakeDraft, IntakeKind};
 use cellpath_domain::plan::{PlanDraft, PlanStatus};
-use cellpath_domain::preparation::{Readiness, TaskCode};
+use cellpath_domain::preparation::{Readiness, ReadinessReason, TaskCode};
 use cellpath_domain::screening::{FindingCode, Outcome};
-use cellpath_domain::{IssueCode, Role};
+use cellpath_domain::{IssueCode, Locale, Role};
 use cellpath_test_support::{Backend, Clinic, PASSWORD, both_backends, patient_draft};
 use chrono::Duration;
 
@@ -165,6 +166,12 @@ both_backends! {
 
         let board = clinic.app.preparation_board(coordinator, 14).await.expect("board");
         assert_eq!(board.len(), 1);
+        assert_eq!(board[0].preparation.readiness.readiness, Readiness::NotReady);
+        assert_eq!(board[0].preparation.readiness.reasons[0], (ReadinessReason::ConsentMissing, None));
+        let text = clinic.app.plan_consent(&me, draft.id, Locale::En).await.expect("consent").text;
+        let signature = SignatureDraft { typed_name: "Rana Ready".into(), confirmed: true, ..SignatureDraft::default() };
+        clinic.app.sign_own_consent(&me, draft.id, Locale::En, &text.hash, &signature).await.expect("consent");
+        let board = clinic.app.preparation_board(coordinator, 14).await.expect("board");
         assert_eq!(board[0].preparation.readiness.readiness, Readiness::AtRisk, "{:?}", board[0].preparation.readiness);
         let tickable: Vec<TaskCode> = board[0].preparation.tasks.iter().filter(|t| t.completion == cellpath_domain::preparation::Completion::PatientTicks).map(|t| t.code).collect();
         for task in &tickable {
@@ -176,6 +183,12 @@ both_backends! {
         clinic.app.tick_task_for_patient(nurse, session.id, TaskCode::Hydrate, false).await.expect("untick");
         let prep = clinic.app.preparation(&me, session.id).await.expect("own preparation");
         assert_eq!(prep.readiness.readiness, Readiness::AtRisk);
+        clinic.app.withdraw_own_consent(&me, draft.id, "").await.expect("withdraw");
+        let prep = clinic.app.preparation(&me, session.id).await.expect("own preparation");
+        assert_eq!(prep.readiness.readiness, Readiness::NotReady);
+        assert_eq!(prep.readiness.reasons[0], (ReadinessReason::ConsentWithdrawn, None));
+        let blocked = clinic.app.schedule_session(coordinator, draft.id, clinic.app.now() + Duration::days(9)).await;
+        assert!(matches!(&blocked, Err(AppError::Invalid(issues)) if issues.0[0].code == IssueCode::ConsentWithdrawn), "{blocked:?}");
 
         let other = clinic.app.register_patient(nurse, None, &patient_draft("Not", "Hers")).await.expect("other");
         let other_plan = clinic.app.create_plan(physician, other.id, &plan("knee", "ultrasound", "local"), None).await.expect("plan");

@@ -29,10 +29,12 @@ pub enum IssueCode {
     NotEligible,
     /// What was shown is no longer current (a consent text changed): look again.
     Outdated,
+    /// The patient withdrew consent: nothing that follows may go ahead.
+    ConsentWithdrawn,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 16] = [
+    pub const ALL: [IssueCode; 17] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::InvalidFormat,
@@ -49,6 +51,7 @@ impl IssueCode {
         IssueCode::SedationNeedsFasting,
         IssueCode::NotEligible,
         IssueCode::Outdated,
+        IssueCode::ConsentWithdrawn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +72,7 @@ impl IssueCode {
             IssueCode::SedationNeedsFasting => "sedation_needs_fasting",
             IssueCode::NotEligible => "not_eligible",
             IssueCode::Outdated => "outdated",
+            IssueCode::ConsentWithdrawn => "consent_withdrawn",
         }
     }
 }

@@ -253,6 +253,12 @@ both_backends! {
         assert!(board.contains("Overdue: Stop taking Ibuprofen"), "{board}");
         assert!(board.contains("2 of 6"));
         assert!(board.contains(&format!("href=\"/sessions/{session}/preparation\"")));
+        assert!(board.contains("The patient has not signed the consent."), "{board}");
+        let nurse = server.clinic.actor(Role::Nurse);
+        let plan_id = plan;
+        let text = server.clinic.app.plan_consent(nurse, plan_id, cellpath_domain::Locale::En).await.expect("consent").text;
+        let signature = cellpath_domain::consent::SignatureDraft { typed_name: "Huda Haddad".into(), witness_name: "Nurse".into(), confirmed: true, ..Default::default() };
+        server.clinic.app.take_consent(nurse, plan_id, cellpath_domain::Locale::En, &text.hash, &signature).await.expect("consent");
 
         let app = &server.clinic.app;
         let (invitation, _) = app.invite_patient(server.clinic.actor(Role::Nurse), patient).await.expect("invite");

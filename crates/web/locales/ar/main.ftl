@@ -192,6 +192,7 @@ issue-needs-fluoroscopy = يُحقن القرص الفقري تحت التنظي
 issue-no-guidance-for-skin = يُعالَج الوجه وفروة الرأس دون توجيه بالتصوير.
 issue-sedation-needs-fasting = يتطلب التخدير الخفيف قاعدة الصيام في البروتوكول؛ يضبطها المسؤول أولًا.
 issue-outdated = تغيّر هذا النص منذ عرضه. يرجى قراءة النسخة الحالية.
+issue-consent-withdrawn = سحب المريض موافقته: لا يمكن حجز شيء آخر حتى يوافق من جديد.
 issue-malformed = تعذرت قراءة الطلب.
 issue-password-mismatch = كلمتا المرور غير متطابقتين.
 

@@ -192,6 +192,7 @@ issue-needs-fluoroscopy = A spinal disc is injected under fluoroscopy.
 issue-no-guidance-for-skin = Face and scalp are treated without image guidance.
 issue-sedation-needs-fasting = Sedation needs the protocol's fasting rule; the admin sets it first.
 issue-outdated = This text has changed since it was shown. Please read the current version.
+issue-consent-withdrawn = The patient withdrew consent: nothing more can be booked until they consent again.
 issue-malformed = The request could not be read.
 issue-password-mismatch = The two passwords are not the same.
 
