@@ -20,7 +20,7 @@ use cellpath_store::{Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-pub use cellpath_store::{AuditPage, Engine, SiteRow, StoredAudit, UserRow};
+pub use cellpath_store::{AuditPage, ConsentRow, Engine, SiteRow, StoredAudit, UserRow};
 
 /// Who is acting: a signed-in user with their role and sites.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -140,7 +140,8 @@ async fn open(db: &DbArgs) -> Result<App> {
         .migrate()
         .await
         .context("cannot migrate the database")?;
-    Ok(App::new(store, AppConfig::default()))
+    Ok(App::new(store, AppConfig::default())
+        .with_consent_pdf(std::sync::Arc::new(cellpath_web::documents::consent_pdf)))
 }
 
 /// A database URL without its password, for messages.

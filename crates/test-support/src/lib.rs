@@ -6,6 +6,7 @@
 //! (`postgres://postgres@127.0.0.1:5432`); each test creates its own
 //! database there. With `CI` set they fail, never skip, when it is missing.
 
+
 use cellpath_app::admin::NewSite;
 use cellpath_app::auth::NewUser;
 use cellpath_app::{Actor, App, AppConfig};
@@ -248,8 +249,10 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(backend: &Backend) -> TestServer {
-        let clinic = Clinic::new(backend).await;
-        TestServer::serve(clinic).await
+        let (store, db) = store(backend).await;
+        let app = App::new(store, AppConfig::default())
+            .with_consent_pdf(std::sync::Arc::new(cellpath_web::documents::consent_pdf));
+        TestServer::serve(Clinic::on(app, db).await).await
     }
 
     pub async fn serve(clinic: Clinic) -> TestServer {

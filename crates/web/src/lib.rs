@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_consent;
 pub mod api_plans;
 pub mod ctx;
+pub mod documents;
 pub mod error;
 pub mod i18n;
 pub mod openapi;
@@ -105,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(api::routes())
         .merge(api_plans::routes())
+        .merge(documents::routes())
         .merge(api_consent::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
