@@ -370,6 +370,25 @@ pub struct VersionParam {
     pub version: i64,
 }
 
+/// A path id that does not parse names nothing that exists: 404.
+pub(crate) fn path_id<T: std::str::FromStr>(locale: Locale, raw: &str) -> Result<T, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::new(locale, AppError::NotFound))
+}
+
+/// A value the body must carry: 422 `required` on its field when missing.
+pub(crate) fn required<T>(locale: Locale, field: &str, value: Option<T>) -> Result<T, ApiError> {
+    value.ok_or_else(|| {
+        ApiError::new(
+            locale,
+            AppError::Invalid(cellpath_domain::Issues(vec![cellpath_domain::Issue::new(
+                field,
+                cellpath_domain::IssueCode::Required,
+            )])),
+        )
+    })
+}
+
 fn patient_id(locale: Locale, raw: &str) -> Result<PatientId, ApiError> {
     raw.parse()
         .map_err(|_| ApiError::new(locale, AppError::NotFound))
@@ -380,15 +399,7 @@ fn kind_of(locale: Locale, raw: &str) -> Result<IntakeKind, ApiError> {
 }
 
 fn version_required(locale: Locale, version: Option<i64>) -> Result<i64, ApiError> {
-    version.ok_or_else(|| {
-        ApiError::new(
-            locale,
-            AppError::Invalid(cellpath_domain::Issues(vec![cellpath_domain::Issue::new(
-                "version",
-                cellpath_domain::IssueCode::Required,
-            )])),
-        )
-    })
+    required(locale, "version", version)
 }
 
 /// Search and list the patients of the caller's sites.

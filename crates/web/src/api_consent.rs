@@ -4,7 +4,7 @@
 //! at a staff device, and the delivery status of outgoing messages.
 
 use crate::AppState;
-use crate::api::{ApiJson, ApiQuery, Problem};
+use crate::api::{ApiJson, ApiQuery, Problem, path_id, required};
 use crate::ctx::ApiActor;
 use crate::error::ApiError;
 use axum::extract::{Path, State};
@@ -21,7 +21,6 @@ use cellpath_domain::plan::CellSource;
 use cellpath_domain::{Issue, IssueCode, Issues, Locale, PatientId, PlanId, Role, SiteId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -269,21 +268,6 @@ pub struct MessagesParams {
     /// The latest N messages, 1 to 1000 (default 100).
     #[serde(default)]
     pub limit: Option<i64>,
-}
-
-/// A path id that does not parse names nothing that exists.
-fn path_id<T: FromStr>(locale: Locale, raw: &str) -> Result<T, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::new(locale, AppError::NotFound))
-}
-
-fn required<T>(locale: Locale, field: &str, value: Option<T>) -> Result<T, ApiError> {
-    value.ok_or_else(|| {
-        ApiError::new(
-            locale,
-            AppError::Invalid(Issues(vec![Issue::new(field, IssueCode::Required)])),
-        )
-    })
 }
 
 /// The language asked for in `field`, else the caller's `Accept-Language`.

@@ -3,7 +3,7 @@
 //! and the physician's decision, planned sessions, and their preparation.
 
 use crate::AppState;
-use crate::api::{ApiJson, ApiQuery, Problem};
+use crate::api::{ApiJson, ApiQuery, Problem, path_id, required};
 use crate::ctx::ApiActor;
 use crate::error::ApiError;
 use axum::extract::{Path, State};
@@ -17,11 +17,10 @@ use cellpath_app::plans::{BoardLine, PlanView, Preparation, ProtocolInForce};
 use cellpath_domain::plan::{Decision, PlanDraft, TreatmentPlan, TreatmentSession};
 use cellpath_domain::preparation::{Completion, TaskCode};
 use cellpath_domain::screening::{Finding, Severity};
-use cellpath_domain::{Issue, IssueCode, Issues, Locale, PlanId, Role, SessionId, SiteId};
+use cellpath_domain::{Issue, Issues, Locale, PlanId, Role, SessionId, SiteId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::str::FromStr;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -461,21 +460,6 @@ pub struct BoardParams {
     /// How many days ahead, 1 to 90 (default 14).
     #[serde(default)]
     pub days: Option<i64>,
-}
-
-/// A path id that does not parse names nothing that exists.
-fn path_id<T: FromStr>(locale: Locale, raw: &str) -> Result<T, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::new(locale, AppError::NotFound))
-}
-
-fn required<T>(locale: Locale, field: &str, value: Option<T>) -> Result<T, ApiError> {
-    value.ok_or_else(|| {
-        ApiError::new(
-            locale,
-            AppError::Invalid(Issues(vec![Issue::new(field, IssueCode::Required)])),
-        )
-    })
 }
 
 /// Protocol problems name the body's fields: `settings.NAME` and `note`.

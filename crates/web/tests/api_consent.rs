@@ -353,7 +353,8 @@ both_backends! {
     }
 
     async fn a_signature_without_a_stored_pdf_is_404(backend: Backend) {
-        let server = TestServer::start(&backend).await;
+        // A clinic without the PDF renderer wired in stores no PDF.
+        let server = TestServer::serve(cellpath_test_support::Clinic::new(&backend).await).await;
         let (_, plan, me) = patient_with_plan(&server, "fatimah").await;
         let consent_path = format!("/api/v1/plans/{plan}/consent");
         let hash = get(&server, &consent_path, &me).await.2["text"]["hash"].clone();
