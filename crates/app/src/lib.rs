@@ -150,6 +150,7 @@ pub struct App {
     config: AppConfig,
     clock: Clock,
     consent_pdf: Option<consent::ConsentPdf>,
+    reminders: Option<outbox::ReminderComposer>,
 }
 
 impl App {
@@ -159,12 +160,19 @@ impl App {
             config,
             clock: Arc::new(cellpath_store::now),
             consent_pdf: None,
+            reminders: None,
         }
     }
 
     /// Replaces the clock (tests).
     pub fn with_clock(mut self, clock: Clock) -> App {
         self.clock = clock;
+        self
+    }
+
+    /// Wires in the composer of booking confirmations and reminders.
+    pub fn with_reminders(mut self, composer: outbox::ReminderComposer) -> App {
+        self.reminders = Some(composer);
         self
     }
 

@@ -68,6 +68,22 @@ pub struct NewMessage {
     pub not_before: DateTime<Utc>,
 }
 
+/// What a booking tells the reminder composer: whom, when, what to prepare.
+#[derive(Debug, Clone)]
+pub struct BookingNotice {
+    pub patient: cellpath_domain::patient::Patient,
+    pub session: cellpath_domain::plan::TreatmentSession,
+    pub plan: cellpath_domain::plan::TreatmentPlan,
+    pub tasks: Vec<cellpath_domain::preparation::Task>,
+    /// How long the visit may last, from the protocol, in minutes.
+    pub visit_minutes: u32,
+    pub site_name: String,
+}
+
+/// Turns a booking into the messages to send (in the patient's language,
+/// with calendar files); wired in by the binary, which owns the texts.
+pub type ReminderComposer = std::sync::Arc<dyn Fn(&BookingNotice) -> Vec<NewMessage> + Send + Sync>;
+
 /// How long a claimed message is left to its worker before another may try.
 const LEASE_SECONDS: i64 = 300;
 

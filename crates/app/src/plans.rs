@@ -495,6 +495,29 @@ impl App {
             updated_at: now,
         };
         tx.insert_treatment_session(&session).await?;
+        if let Some(compose) = &self.reminders {
+            let patient = tx.patient(plan.patient_id).await?;
+            let intake = intake_of(&mut tx, plan.patient_id).await?;
+            let site_name = tx.site(plan.site_id.as_uuid()).await?.name;
+            let timeline =
+                cellpath_domain::expectations::session_timeline(&plan.plan, &protocol.protocol);
+            let notice = crate::outbox::BookingNotice {
+                tasks: preparation::checklist(
+                    &plan.plan,
+                    &protocol.protocol,
+                    session.starts_at,
+                    &intake,
+                ),
+                visit_minutes: timeline.total.max,
+                patient,
+                session: session.clone(),
+                plan: plan.clone(),
+                site_name,
+            };
+            for message in compose(&notice) {
+                crate::outbox::enqueue(&mut tx, message, now).await?;
+            }
+        }
         commit_audited(
             tx,
             Some(actor),

@@ -8,6 +8,7 @@
 
 pub mod calendar;
 pub mod email;
+pub mod reminders;
 pub mod sms;
 
 pub use calendar::session_calendar;

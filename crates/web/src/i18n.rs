@@ -78,6 +78,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
         &[
             include_str!("../locales/en/main.ftl"),
             include_str!("../locales/en/plans.ftl"),
+            include_str!("../locales/en/consent.ftl"),
         ],
     ),
     (
@@ -85,6 +86,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
         &[
             include_str!("../locales/ar/main.ftl"),
             include_str!("../locales/ar/plans.ftl"),
+            include_str!("../locales/ar/consent.ftl"),
         ],
     ),
 ];

@@ -234,3 +234,13 @@ pdf-prep-session-number = الجلسة
 pdf-prep-tasks = ما تفعله قبل الجلسة
 pdf-prep-clinic = العيادة
 pdf-prep-last-day = آخر يوم:
+
+reminder-booking-subject = جلستك في { $when }
+reminder-booking-body = عزيزي/عزيزتي { $name }، حُجزت جلستك في { $site } في { $when } (بالتوقيت العالمي). يتضمن ملف التقويم المرفق الجلسة ومواعيد التحضير.
+reminder-tasks-heading = قبل جلستك:
+reminder-call-clinic = إذا أقلقك شيء أو تعذّر عليك الحضور، يرجى الاتصال بالعيادة.
+reminder-day-before-subject = غدًا: جلستك في { $site }
+reminder-day-before-body = عزيزي/عزيزتي { $name }، هذا تذكير بجلستك في { $site } في { $when } (بالتوقيت العالمي). يرجى اتباع قائمة التحضير في البوابة.
+reminder-sms-booked = { $site }: حُجزت جلستك في { $when } (بالتوقيت العالمي). قائمة التحضير في بوابة المريض.
+reminder-sms-day-before = { $site }: تذكير، جلستك في { $when } (بالتوقيت العالمي).
+reminder-calendar-summary = جلسة علاج في { $site }

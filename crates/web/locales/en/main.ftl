@@ -234,3 +234,13 @@ pdf-prep-session-number = Session
 pdf-prep-tasks = What to do before
 pdf-prep-clinic = The clinic
 pdf-prep-last-day = last day:
+
+reminder-booking-subject = Your session on { $when }
+reminder-booking-body = Dear { $name }, your session at { $site } is booked for { $when } (UTC). The calendar file attached has the session and the dates of your preparation.
+reminder-tasks-heading = Before your session:
+reminder-call-clinic = If anything worries you or you cannot come, please call the clinic.
+reminder-day-before-subject = Tomorrow: your session at { $site }
+reminder-day-before-body = Dear { $name }, this is a reminder of your session at { $site } on { $when } (UTC). Please follow your preparation checklist in the portal.
+reminder-sms-booked = { $site }: your session is booked for { $when } (UTC). Your preparation checklist is in the patient portal.
+reminder-sms-day-before = { $site }: reminder, your session is on { $when } (UTC).
+reminder-calendar-summary = Treatment session at { $site }

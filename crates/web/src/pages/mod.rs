@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod consent;
 mod patients;
 mod plans;
 
@@ -66,6 +67,14 @@ impl Ctx {
                     href: "/portal/sessions",
                     label: tr(locale, "nav-my-sessions"),
                 });
+                nav.push(NavItem {
+                    href: "/portal/expect",
+                    label: tr(locale, "nav-what-to-expect"),
+                });
+                nav.push(NavItem {
+                    href: "/portal/consent",
+                    label: tr(locale, "nav-my-consents"),
+                });
             } else {
                 nav.push(NavItem {
                     href: "/home",
@@ -106,6 +115,16 @@ impl Ctx {
                 nav.push(NavItem {
                     href: "/admin/protocol",
                     label: tr(locale, "nav-protocol"),
+                });
+            }
+            if actor.may(Action::ManagePatientTexts) {
+                nav.push(NavItem {
+                    href: "/admin/consent-texts",
+                    label: tr(locale, "nav-consent-texts"),
+                });
+                nav.push(NavItem {
+                    href: "/admin/answers",
+                    label: tr(locale, "nav-answers"),
                 });
             }
             if actor.may(Action::ViewAudit) {
@@ -339,6 +358,18 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
+/// The drawing pad of the consent form (the CSP allows scripts from 'self' only).
+async fn signature_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/signature.js"),
+    )
+        .into_response()
+}
+
 async fn root(viewer: Viewer) -> Redirect {
     match viewer.actor() {
         Some(actor) if actor.role == Role::Patient => Redirect::to("/portal"),
@@ -356,10 +387,12 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(root))
         .route("/lang/{code}", get(switch_language))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/signature.js", get(signature_script))
         .merge(auth::routes())
         .merge(patients::routes())
         .merge(admin::routes())
         .merge(plans::routes())
+        .merge(consent::routes())
         .fallback(not_found)
 }
 

@@ -1,0 +1,100 @@
+//! The messages a booking sends: a confirmation now, with the session and
+//! its preparation tasks as a calendar file, and a reminder the day before;
+//! by email when the patient has an address, by text message when they have
+//! a phone number; in the patient's preferred language.
+
+use crate::calendar::session_calendar;
+use cellpath_app::outbox::{BookingNotice, NewMessage};
+use cellpath_domain::outbox::Channel;
+use cellpath_domain::preparation::Completion;
+use cellpath_web::i18n::{tr, tr_args};
+use chrono::Duration;
+
+/// The messages of a booking (wired into the app with `App::with_reminders`).
+pub fn compose_booking(notice: &BookingNotice) -> Vec<NewMessage> {
+    let locale = notice.patient.preferred_language;
+    let session = &notice.session;
+    let when = locale.date_time(session.starts_at);
+    let name = notice.patient.given_name.clone();
+    let args = |extra: Vec<(&'static str, String)>| {
+        let mut all = vec![
+            ("name", name.clone()),
+            ("when", when.clone()),
+            ("site", notice.site_name.clone()),
+        ];
+        all.extend(extra);
+        all
+    };
+    let tasks: Vec<(chrono::DateTime<chrono::Utc>, String)> = notice
+        .tasks
+        .iter()
+        .filter(|t| t.completion == Completion::PatientTicks)
+        .map(|t| {
+            let key = format!("task-{}", t.code.code().replace('_', "-"));
+            (
+                t.due,
+                tr_args(locale, &key, &[("names", t.names.join(", "))]),
+            )
+        })
+        .collect();
+    let task_lines: Vec<String> = tasks
+        .iter()
+        .map(|(due, text)| format!("- {}: {text}", locale.date_time(*due)))
+        .collect();
+    let summary = tr_args(locale, "reminder-calendar-summary", &args(vec![]));
+    let calendar = session_calendar(
+        &format!("{}@cellpath", session.id),
+        session.starts_at,
+        session.starts_at + Duration::minutes(i64::from(notice.visit_minutes)),
+        &summary,
+        &notice.site_name,
+        &task_lines.join("\n"),
+        &tasks,
+    );
+    let body = format!(
+        "{}\n\n{}\n{}\n\n{}",
+        tr_args(locale, "reminder-booking-body", &args(vec![])),
+        tr(locale, "reminder-tasks-heading"),
+        task_lines.join("\n"),
+        tr(locale, "reminder-call-clinic"),
+    );
+    let day_before = session.starts_at - Duration::days(1);
+    let mut out = Vec::new();
+    let base = |channel: Channel, kind: &str, recipient: String| NewMessage {
+        site_id: notice.session.site_id,
+        patient_id: Some(notice.patient.id),
+        dedup_key: format!("session:{}:{kind}:{}", session.id, channel.code()),
+        channel,
+        recipient,
+        subject: String::new(),
+        body: String::new(),
+        calendar: None,
+        not_before: notice.session.created_at,
+    };
+    if let Some(email) = &notice.patient.email {
+        out.push(NewMessage {
+            subject: tr_args(locale, "reminder-booking-subject", &args(vec![])),
+            body: body.clone(),
+            calendar: Some(calendar.clone()),
+            ..base(Channel::Email, "booked", email.clone())
+        });
+        out.push(NewMessage {
+            subject: tr_args(locale, "reminder-day-before-subject", &args(vec![])),
+            body: tr_args(locale, "reminder-day-before-body", &args(vec![])),
+            not_before: day_before,
+            ..base(Channel::Email, "day-before", email.clone())
+        });
+    }
+    if let Some(phone) = &notice.patient.phone {
+        out.push(NewMessage {
+            body: tr_args(locale, "reminder-sms-booked", &args(vec![])),
+            ..base(Channel::Sms, "booked", phone.clone())
+        });
+        out.push(NewMessage {
+            body: tr_args(locale, "reminder-sms-day-before", &args(vec![])),
+            not_before: day_before,
+            ..base(Channel::Sms, "day-before", phone.clone())
+        });
+    }
+    out
+}
