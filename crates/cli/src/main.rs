@@ -45,6 +45,13 @@ struct ServeArgs {
     /// Mark cookies Secure: turn on when users reach Cellpath over HTTPS (directly or through a proxy).
     #[arg(long, env = "CELLPATH_SECURE_COOKIES", default_value_t = false)]
     secure_cookies: bool,
+    /// Send reminders by email through this server:
+    /// `smtp://USER:PASS@HOST:587?tls=starttls&from=clinic@example.org`. Without it, reminders wait in the outbox.
+    #[arg(long, env = "CELLPATH_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Where text messages go: `log` (development: logged, not sent) or the URL of an SMS gateway webhook.
+    #[arg(long, env = "CELLPATH_SMS_GATEWAY", default_value = "log")]
+    sms_gateway: String,
 }
 
 #[derive(Subcommand)]
@@ -141,7 +148,10 @@ async fn open(db: &DbArgs) -> Result<App> {
         .await
         .context("cannot migrate the database")?;
     Ok(App::new(store, AppConfig::default())
-        .with_consent_pdf(std::sync::Arc::new(cellpath_web::documents::consent_pdf)))
+        .with_consent_pdf(std::sync::Arc::new(cellpath_web::documents::consent_pdf))
+        .with_reminders(std::sync::Arc::new(
+            cellpath_notify::reminders::compose_booking,
+        )))
 }
 
 /// A database URL without its password, for messages.
@@ -163,6 +173,38 @@ fn app_error(err: AppError) -> anyhow::Error {
     }
 }
 
+/// Delivers due reminders every 30 seconds while the server runs.
+fn start_delivery(app: &App, args: &ServeArgs) -> Result<Option<tokio::task::JoinHandle<()>>> {
+    let Some(url) = &args.smtp_url else {
+        tracing::warn!("no CELLPATH_SMTP_URL: reminders are queued in the outbox but not sent");
+        return Ok(None);
+    };
+    let config =
+        cellpath_notify::SmtpConfig::parse(url).map_err(|e| anyhow!("CELLPATH_SMTP_URL: {e}"))?;
+    let email =
+        cellpath_notify::SmtpEmail::new(&config).map_err(|e| anyhow!("CELLPATH_SMTP_URL: {e}"))?;
+    let sms = cellpath_notify::SmsGateway::parse(&args.sms_gateway)
+        .map_err(|e| anyhow!("CELLPATH_SMS_GATEWAY: {e}"))?;
+    let channels = cellpath_notify::Channels { email, sms };
+    let app = app.clone();
+    Ok(Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            match app.deliver_due(&channels, 100).await {
+                Ok(report) if report.sent + report.retried + report.given_up > 0 => tracing::info!(
+                    sent = report.sent,
+                    retried = report.retried,
+                    given_up = report.given_up,
+                    "reminders delivered"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!(code = e.code(), "reminder delivery failed"),
+            }
+        }
+    })))
+}
+
 async fn serve(app: App, args: &ServeArgs, started: Instant) -> Result<()> {
     let state = AppState {
         app: app.clone(),
@@ -179,7 +221,11 @@ async fn serve(app: App, args: &ServeArgs, started: Instant) -> Result<()> {
         started.elapsed().as_millis()
     );
     tracing::info!(%addr, engine = ?app.store().engine(), "listening");
+    let delivery = start_delivery(&app, args)?;
     cellpath_web::serve(listener, state, shutdown_signal()).await?;
+    if let Some(worker) = delivery {
+        worker.abort();
+    }
     tracing::info!("shutting down: waiting for open requests and connections");
     app.store().close().await;
     Ok(())
@@ -236,6 +282,8 @@ async fn run(cli: Cli) -> Result<()> {
                     .context("CELLPATH_BIND is not an address like 127.0.0.1:8080")?
                     .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
                 secure_cookies: false,
+                smtp_url: std::env::var("CELLPATH_SMTP_URL").ok(),
+                sms_gateway: std::env::var("CELLPATH_SMS_GATEWAY").unwrap_or_else(|_| "log".into()),
             };
             if demo_accounts.is_empty() {
                 println!(

@@ -3,6 +3,8 @@
 //! language; the worker delivers them over real SMTP with the session's
 //! calendar file, which Python's icalendar reads back.
 
+// Shared with the other test files; this one uses only part of it.
+#[allow(dead_code)]
 mod support;
 
 use cellpath_app::{App, AppConfig};

@@ -15,8 +15,8 @@ mod patients;
 mod plans;
 mod users;
 
-pub use audit::{AuditPage, StoredAudit, encode_fields};
 pub use answers::AnswerRow;
+pub use audit::{AuditPage, StoredAudit, encode_fields};
 pub use consent::{ConsentRow, TemplateRow};
 pub use outbox::OutboxRow;
 pub use plans::{StoredProtocol, TickRow};
