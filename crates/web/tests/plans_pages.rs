@@ -288,6 +288,23 @@ both_backends! {
         assert!(!board.contains("Overdue"), "{board}");
         let (_, staff) = page(&coordinator, server.url(&format!("/sessions/{session}/preparation"))).await;
         assert!(staff.contains("class=\"task done\" id=\"task-stop_nsaids\""), "{staff}");
+        // Staff see the reminders and their delivery, and print the sheet.
+        server.clinic.app.enqueue_message(cellpath_app::outbox::NewMessage {
+            site_id: server.clinic.site,
+            patient_id: Some(patient),
+            dedup_key: "test:reminder".into(),
+            channel: cellpath_domain::outbox::Channel::Email,
+            recipient: "huda@example.org".into(),
+            subject: "Your session".into(),
+            body: "See you soon.".into(),
+            calendar: None,
+            not_before: server.clinic.app.now(),
+        }).await.expect("enqueue");
+        let (_, staff) = page(&coordinator, server.url(&format!("/sessions/{session}/preparation"))).await;
+        assert!(staff.contains("Reminders sent to the patient") && staff.contains("Waiting to be sent"), "{staff}");
+        assert!(staff.contains(&format!("href=\"/sessions/{session}/preparation.pdf\"")));
+        let sheet = coordinator.get(server.url(&format!("/sessions/{session}/preparation.pdf"))).send().await.expect("sheet");
+        assert_eq!(sheet.headers()["content-type"], "application/pdf");
     }
 
     async fn each_page_keeps_to_its_roles_and_records(backend: Backend) {

@@ -1100,6 +1100,40 @@ struct ChecklistPage {
     tick_base: Option<String>,
     back_href: String,
     back_label: String,
+    /// The printable preparation sheet of this session.
+    sheet_href: String,
+    /// Reminders sent to the patient, with their delivery state (staff only).
+    messages: Vec<MessageRow>,
+}
+
+/// One reminder as staff follow it.
+pub struct MessageRow {
+    pub channel: String,
+    pub subject: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub attempts: String,
+    pub when: String,
+    pub last_error: String,
+}
+
+fn message_rows(locale: Locale, deliveries: &[cellpath_app::outbox::Delivery]) -> Vec<MessageRow> {
+    deliveries
+        .iter()
+        .map(|d| MessageRow {
+            channel: tr(locale, &format!("channel-{}", d.message.channel.code())),
+            subject: if d.message.subject.is_empty() {
+                d.message.body.chars().take(60).collect()
+            } else {
+                d.message.subject.clone()
+            },
+            status: d.status.code(),
+            status_label: tr(locale, &format!("message-status-{}", d.status.code())),
+            attempts: locale.number(d.attempts),
+            when: locale.date_time(d.sent_at.unwrap_or(d.created_at)),
+            last_error: d.last_error.clone().unwrap_or_default(),
+        })
+        .collect()
 }
 
 fn task_rows(locale: Locale, prep: &Preparation) -> Vec<TaskRow> {
@@ -1131,6 +1165,11 @@ fn checklist_page(
 ) -> ChecklistPage {
     let locale = viewer.locale;
     let session = &prep.session;
+    let sheet_href = if staff {
+        format!("/sessions/{}/preparation.pdf", session.id)
+    } else {
+        format!("/portal/sessions/{}/preparation.pdf", session.id)
+    };
     let (tick_base, back_href, back_label) = if staff {
         (
             format!("/sessions/{}/preparation", session.id),
@@ -1160,6 +1199,8 @@ fn checklist_page(
         tick_base: may_tick.then_some(tick_base),
         back_href,
         back_label,
+        sheet_href,
+        messages: Vec::new(),
         ctx: Ctx::new(viewer),
     }
 }
@@ -1182,13 +1223,21 @@ async fn staff_checklist(
         .patient_chart(actor, prep.plan.patient_id)
         .await
         .map_err(app_error(locale))?;
-    let page = checklist_page(
+    let mut page = checklist_page(
         &viewer,
         &prep,
         Some(chart.patient.full_name()),
         true,
         actor.may(Action::TrackPreparation),
     );
+    if actor.may(Action::TrackPreparation) {
+        let deliveries = state
+            .app
+            .deliveries_of_patient(actor, prep.plan.patient_id)
+            .await
+            .map_err(app_error(locale))?;
+        page.messages = message_rows(locale, &deliveries);
+    }
     render(locale, &page)
 }
 
