@@ -271,7 +271,7 @@ pub struct MessagesParams {
 }
 
 /// The language asked for in `field`, else the caller's `Accept-Language`.
-fn language(api: &ApiActor, field: &str, raw: Option<&str>) -> Result<Locale, ApiError> {
+pub(crate) fn language(api: &ApiActor, field: &str, raw: Option<&str>) -> Result<Locale, ApiError> {
     match raw {
         None => Ok(api.locale),
         Some(code) => Locale::parse(code).ok_or_else(|| {

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod api_consent;
+pub mod api_expect;
 pub mod api_plans;
 pub mod ctx;
 pub mod documents;
@@ -107,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(api_plans::routes())
         .merge(documents::routes())
+        .merge(api_expect::routes())
         .merge(api_consent::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -1,12 +1,12 @@
 //! The OpenAPI 3.1 document of the JSON API, served at `/openapi.json`.
 
-use crate::{api, api_consent, api_plans};
+use crate::{api, api_consent, api_expect, api_plans};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Cellpath API", description = "Patients and intake, site protocols, treatment plans with suitability screening, sessions and their preparation, consent texts and signatures, and outgoing messages, of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
+    info(title = "Cellpath API", description = "Patients and intake, site protocols, treatment plans with suitability screening, sessions and their preparation, consent texts and signatures, what to expect and the clinic's answers, and outgoing messages, of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
     paths(
         api::list_patients,
         api::create_patient,
@@ -35,10 +35,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_consent::consent_pdf,
         api_consent::patient_messages,
         api_consent::site_messages,
+        api_expect::answers,
+        api_expect::save_answer,
+        api_expect::what_to_expect,
         crate::healthz,
         crate::readyz,
     ),
-    components(schemas(api::Problem, api::FieldProblem, api::PatientIn, api::PatientOut, api::PatientList, api::IntakeIn, api::IntakeOut,
+    components(schemas(api_expect::AnswerOut, api_expect::AnswerIn, api_expect::StepOut, api_expect::ExpectationOut, api_expect::WhatToExpectOut, api::Problem, api::FieldProblem, api::PatientIn, api::PatientOut, api::PatientList, api::IntakeIn, api::IntakeOut,
         api_plans::TextOrNumber, api_plans::ProtocolIn, api_plans::ProtocolOut, api_plans::PlanIn, api_plans::PlanOut,
         api_plans::DecisionOut, api_plans::DecisionFindingOut, api_plans::FindingOut, api_plans::ScreeningOut,
         api_plans::SessionOut, api_plans::PlanViewOut, api_plans::DecisionIn, api_plans::SessionIn, api_plans::TaskOut,

@@ -455,6 +455,7 @@ fn the_openapi_document_covers_every_api_route() {
         routes,
         [
             "DELETE /api/v1/patients/{id}/{list}/{item_id}",
+            "GET /api/v1/me/what-to-expect",
             "GET /api/v1/patients",
             "GET /api/v1/patients/{id}",
             "GET /api/v1/patients/{id}/messages",
@@ -465,6 +466,7 @@ fn the_openapi_document_covers_every_api_route() {
             "GET /api/v1/plans/{plan_id}/consent/{consent_id}/pdf",
             "GET /api/v1/preparation-board",
             "GET /api/v1/sessions/{session_id}/preparation",
+            "GET /api/v1/sites/{site_id}/answers",
             "GET /api/v1/sites/{site_id}/consent-texts",
             "GET /api/v1/sites/{site_id}/messages",
             "GET /api/v1/sites/{site_id}/protocol",
@@ -481,6 +483,7 @@ fn the_openapi_document_covers_every_api_route() {
             "PUT /api/v1/patients/{id}",
             "PUT /api/v1/patients/{id}/{list}/{item_id}",
             "PUT /api/v1/sessions/{session_id}/preparation/{task}",
+            "PUT /api/v1/sites/{site_id}/answers/{question}/{locale}",
             "PUT /api/v1/sites/{site_id}/consent-texts/{procedure}/{locale}",
             "PUT /api/v1/sites/{site_id}/protocol",
         ]
