@@ -5,33 +5,18 @@
 //! fresh profile; screenshots of every major step go to
 //! `target/browser-screenshots/`.
 
+mod browser_support;
+
+use browser_support::{
+    ChromeDriver, Screenshots, attr, body_text, click, find, is_present, path, run_in_browser,
+    set_date, text, type_into, wait_for,
+};
 use cellpath_domain::{Locale, Role};
-use cellpath_test_support::{Backend, PASSWORD, TestServer, patient_draft, strip_isolation};
+use cellpath_test_support::{Backend, PASSWORD, TestServer, patient_draft};
 use cellpath_web::i18n::tr;
-use fantoccini::elements::Element;
-use fantoccini::wd::Capabilities;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROME_ARGS: [&str; 9] = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-dev-shm-usage",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1280,900",
-];
-
-/// How long a page may take to show the element a step waits for.
-const PAGE_WAIT: Duration = Duration::from_secs(15);
+use fantoccini::Client;
+use std::path::PathBuf;
+use std::time::Instant;
 
 const GIVEN: &str = "فاطمة";
 const FAMILY: &str = "الزهراء";
@@ -39,198 +24,6 @@ const FAMILY: &str = "الزهراء";
 const GIVEN_VARIANT: &str = "فاطمه";
 const OTHER_GIVEN: &str = "Layla";
 const OTHER_FAMILY: &str = "Haddad";
-
-/// A chromedriver process of this test; killed when dropped, panic or not.
-struct ChromeDriver {
-    child: Child,
-    port: u16,
-}
-
-impl ChromeDriver {
-    /// Starts chromedriver on a free port and waits until `/status` says it is ready.
-    async fn start() -> ChromeDriver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"));
-        let mut driver = ChromeDriver { child, port };
-        let status_url = format!("{}/status", driver.url());
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(exit) = driver.child.try_wait().expect("chromedriver state") {
-                panic!("chromedriver exited before it was ready: {exit}");
-            }
-            if let Ok(response) = http.get(&status_url).send().await
-                && response.status().is_success()
-                && response
-                    .text()
-                    .await
-                    .is_ok_and(|body| body.contains("\"ready\":true"))
-            {
-                return driver;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not answer {status_url} within 10 s"
-            );
-            // Readiness polling: the only waiting that is not on a page element.
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// A new Chromium session with its own profile directory.
-    async fn browser(&self, profile: &Path) -> Client {
-        let args: Vec<String> = CHROME_ARGS
-            .iter()
-            .map(|arg| (*arg).to_string())
-            .chain([format!("--user-data-dir={}", profile.display())])
-            .collect();
-        let mut chrome_options = Capabilities::new();
-        chrome_options.insert("binary".into(), CHROMIUM.into());
-        chrome_options.insert("args".into(), args.into());
-        let mut capabilities = Capabilities::new();
-        capabilities.insert("browserName".into(), "chrome".into());
-        capabilities.insert("goog:chromeOptions".into(), chrome_options.into());
-        ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&self.url())
-            .await
-            .expect("a Chromium session")
-    }
-}
-
-impl Drop for ChromeDriver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Where the screenshots of a run go: `<target>/browser-screenshots/NN-step.png`.
-struct Screenshots {
-    dir: PathBuf,
-    taken: Vec<PathBuf>,
-}
-
-impl Screenshots {
-    fn new() -> Screenshots {
-        let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let workspace = manifest_dir
-            .ancestors()
-            .nth(2)
-            .expect("the crate sits in <workspace>/crates/");
-        let target = match std::env::var_os("CARGO_TARGET_DIR") {
-            Some(dir) if !dir.is_empty() => workspace.join(dir),
-            _ => workspace.join("target"),
-        };
-        let dir = target.join("browser-screenshots");
-        // Only this test writes here: start empty so no stale step remains.
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("screenshot directory");
-        Screenshots {
-            dir,
-            taken: Vec::new(),
-        }
-    }
-
-    async fn take(&mut self, client: &Client, step: &str) {
-        let png = client.screenshot().await.expect("screenshot");
-        let path = self
-            .dir
-            .join(format!("{:02}-{step}.png", self.taken.len() + 1));
-        std::fs::write(&path, png).expect("write screenshot");
-        self.taken.push(path);
-    }
-}
-
-/// Waits until an element matching `css` is on the page.
-async fn wait_for(client: &Client, css: &str) -> Element {
-    client
-        .wait()
-        .at_most(PAGE_WAIT)
-        .every(Duration::from_millis(50))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("waiting for `{css}`: {e}"))
-}
-
-async fn find(client: &Client, css: &str) -> Element {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("finding `{css}`: {e}"))
-}
-
-async fn is_present(client: &Client, css: &str) -> bool {
-    !client
-        .find_all(Locator::Css(css))
-        .await
-        .expect("find_all")
-        .is_empty()
-}
-
-async fn text(client: &Client, css: &str) -> String {
-    strip_isolation(&find(client, css).await.text().await.expect("element text"))
-}
-
-async fn attr(client: &Client, css: &str, name: &str) -> Option<String> {
-    find(client, css).await.attr(name).await.expect("attribute")
-}
-
-/// Types into a field as a person would.
-async fn type_into(client: &Client, css: &str, value: &str) {
-    let field = find(client, css).await;
-    field.clear().await.expect("clear field");
-    field
-        .send_keys(value)
-        .await
-        .unwrap_or_else(|e| panic!("typing into `{css}`: {e}"));
-}
-
-/// Sets a date input: typing into one depends on the browser's locale
-/// (mm/dd/yyyy, dd/mm/yyyy...), its value is always ISO.
-async fn set_date(client: &Client, form_css: &str, name: &str, iso_date: &str) {
-    client
-        .form(Locator::Css(form_css))
-        .await
-        .expect("form")
-        .set_by_name(name, iso_date)
-        .await
-        .unwrap_or_else(|e| panic!("setting date `{name}`: {e}"));
-}
-
-async fn click(client: &Client, css: &str) {
-    find(client, css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("clicking `{css}`: {e}"));
-}
-
-async fn path(client: &Client) -> String {
-    client
-        .current_url()
-        .await
-        .expect("current URL")
-        .path()
-        .to_string()
-}
-
-async fn body_text(client: &Client) -> String {
-    strip_isolation(&find(client, "body").await.text().await.expect("body text"))
-}
 
 /// The whole story of point 12, run against one server and one browser.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -241,31 +34,19 @@ async fn nurse_registers_in_arabic_and_the_invited_patient_sees_only_their_own_r
     let profile = tempfile::tempdir().expect("profile directory");
     let client = driver.browser(profile.path()).await;
 
-    // Run the steps on their own task so that a failed assertion still ends
-    // the browser session (and with it Chromium) before the panic goes on.
-    let outcome = tokio::spawn(scenario(server, client.clone())).await;
-    let closed = client.close().await;
-    match outcome {
-        Ok(shots) => {
-            closed.expect("end the browser session");
-            eprintln!(
-                "browser scenario took {:.1} s; screenshots:",
-                started.elapsed().as_secs_f64()
-            );
-            for shot in shots {
-                eprintln!("  {}", shot.display());
-            }
-        }
-        Err(failure) => match failure.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(failure) => panic!("browser scenario did not finish: {failure}"),
-        },
+    let shots = run_in_browser(client.clone(), scenario(server, client)).await;
+    eprintln!(
+        "browser scenario took {:.1} s; screenshots:",
+        started.elapsed().as_secs_f64()
+    );
+    for shot in shots {
+        eprintln!("  {}", shot.display());
     }
     drop(driver);
 }
 
 async fn scenario(server: TestServer, client: Client) -> Vec<PathBuf> {
-    let mut shots = Screenshots::new();
+    let mut shots = Screenshots::new("");
     let nurse = server.clinic.actor(Role::Nurse);
     let other = server
         .clinic
