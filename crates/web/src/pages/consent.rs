@@ -7,8 +7,7 @@
 //! catalogue keys (`consent-state-outdated`, `step-harvest`,
 //! `recovery-no-nsaids`, `question-does-it-hurt`).
 
-use super::patients::FieldSpec;
-use super::{Ctx, FormState, PageForm, render, render_status};
+use super::{Ctx, FieldSpec, FormState, PageForm, field, render, render_status};
 use crate::AppState;
 use crate::ctx::Viewer;
 use crate::error::PageError;
@@ -38,22 +37,6 @@ fn app_error(locale: Locale) -> impl Fn(AppError) -> PageError {
 
 fn parse_plan(locale: Locale, raw: &str) -> Result<PlanId, PageError> {
     raw.parse().map_err(|_| PageError::NotFound(locale))
-}
-
-fn field(
-    locale: Locale,
-    key: &str,
-    name: &'static str,
-    input: &'static str,
-    required: bool,
-) -> FieldSpec {
-    FieldSpec {
-        name,
-        label: tr(locale, key),
-        input,
-        required,
-        choices: Vec::new(),
-    }
 }
 
 /// A text's paragraphs as written (blank lines between them).

@@ -249,6 +249,49 @@ pub fn choices(locale: Locale, prefix: &str, codes: &[&str]) -> Vec<Choice> {
         .collect()
 }
 
+/// One input of a form.
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub label: String,
+    /// `text`, `date`, `email`, `tel`, `select` or `textarea`.
+    pub input: &'static str,
+    pub required: bool,
+    pub choices: Vec<Choice>,
+}
+
+pub fn field(
+    locale: Locale,
+    key: &str,
+    name: &'static str,
+    input: &'static str,
+    required: bool,
+) -> FieldSpec {
+    FieldSpec {
+        name,
+        label: tr(locale, key),
+        input,
+        required,
+        choices: Vec::new(),
+    }
+}
+
+pub fn select(
+    locale: Locale,
+    key: &str,
+    name: &'static str,
+    prefix: &str,
+    codes: &[&str],
+    required: bool,
+) -> FieldSpec {
+    FieldSpec {
+        name,
+        label: tr(locale, key),
+        input: "select",
+        required,
+        choices: choices(locale, prefix, codes),
+    }
+}
+
 /// Renders a template into a response.
 pub fn render(locale: Locale, template: &impl Template) -> Result<Response, PageError> {
     template

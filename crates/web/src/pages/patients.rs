@@ -2,7 +2,7 @@
 //! lists, edits that detect a concurrent change, invitations, and the
 //! patient's own portal.
 
-use super::{Choice, Ctx, FormState, PageForm, choices, render, render_status};
+use super::{Ctx, FieldSpec, FormState, PageForm, field, render, render_status, select};
 use crate::AppState;
 use crate::ctx::Viewer;
 use crate::error::PageError;
@@ -24,49 +24,6 @@ use cellpath_domain::{Action, ItemId, Locale, PatientId, Role};
 use std::collections::HashMap;
 
 const PAGE_SIZE: i64 = 25;
-
-/// One input of a form.
-pub struct FieldSpec {
-    pub name: &'static str,
-    pub label: String,
-    /// `text`, `date`, `email`, `tel`, `select` or `textarea`.
-    pub input: &'static str,
-    pub required: bool,
-    pub choices: Vec<Choice>,
-}
-
-fn field(
-    locale: Locale,
-    key: &str,
-    name: &'static str,
-    input: &'static str,
-    required: bool,
-) -> FieldSpec {
-    FieldSpec {
-        name,
-        label: tr(locale, key),
-        input,
-        required,
-        choices: Vec::new(),
-    }
-}
-
-fn select(
-    locale: Locale,
-    key: &str,
-    name: &'static str,
-    prefix: &str,
-    codes: &[&str],
-    required: bool,
-) -> FieldSpec {
-    FieldSpec {
-        name,
-        label: tr(locale, key),
-        input: "select",
-        required,
-        choices: choices(locale, prefix, codes),
-    }
-}
 
 fn patient_fields(locale: Locale) -> Vec<FieldSpec> {
     let sexes: Vec<&str> = Sex::ALL.iter().map(|s| s.code()).collect();

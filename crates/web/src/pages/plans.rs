@@ -7,8 +7,9 @@
 //! here is a catalogue key, codes included (`indication-osteoarthritis`,
 //! `finding-nsaid-pause`, `task-stop-nsaids`, `readiness-at-risk`).
 
-use super::patients::FieldSpec;
-use super::{Choice, Ctx, FormState, PageForm, choices, render, render_status};
+use super::{
+    Choice, Ctx, FieldSpec, FormState, PageForm, choices, field, render, render_status, select,
+};
 use crate::AppState;
 use crate::ctx::Viewer;
 use crate::error::PageError;
@@ -79,35 +80,6 @@ fn not_found<T, E>(locale: Locale) -> impl Fn(E) -> Result<T, PageError> {
     move |_| Err(PageError::NotFound(locale))
 }
 
-fn field_spec(
-    locale: Locale,
-    key: &str,
-    name: &'static str,
-    input: &'static str,
-    required: bool,
-) -> FieldSpec {
-    FieldSpec {
-        name,
-        label: tr(locale, key),
-        input,
-        required,
-        choices: Vec::new(),
-    }
-}
-
-fn select_spec(
-    locale: Locale,
-    key: &str,
-    name: &'static str,
-    prefix: &str,
-    codes: &[&str],
-) -> FieldSpec {
-    FieldSpec {
-        choices: choices(locale, prefix, codes),
-        ..field_spec(locale, key, name, "select", true)
-    }
-}
-
 // ---- the protocol (admin) ----
 
 pub struct SiteLink {
@@ -169,7 +141,7 @@ fn setting_fields(locale: Locale) -> Vec<SettingField> {
             let key = code_key("setting", name);
             let list = *name == "follow_up_days";
             SettingField {
-                spec: field_spec(
+                spec: field(
                     locale,
                     &key,
                     name,
@@ -283,7 +255,7 @@ async fn protocol_page(
         },
         note: in_force.note.clone(),
         settings: setting_fields(locale),
-        note_field: field_spec(
+        note_field: field(
             locale,
             "setting-version-note",
             "version_note",
@@ -426,7 +398,7 @@ fn plan_fields(locale: Locale, plans: &[PlanView]) -> Vec<FieldSpec> {
                 ),
             })
             .collect(),
-        ..field_spec(
+        ..field(
             locale,
             "field-plan-previous",
             "previous_plan_id",
@@ -435,63 +407,69 @@ fn plan_fields(locale: Locale, plans: &[PlanView]) -> Vec<FieldSpec> {
         )
     };
     vec![
-        select_spec(
+        select(
             locale,
             "field-plan-indication",
             "indication",
             "indication",
             &codes(Indication::ALL, Indication::code),
+            true,
         ),
-        select_spec(
+        select(
             locale,
             "field-plan-target-site",
             "target_site",
             "target-site",
             &codes(TargetSite::ALL, TargetSite::code),
+            true,
         ),
-        select_spec(
+        select(
             locale,
             "field-plan-side",
             "side",
             "side",
             &codes(Side::ALL, Side::code),
+            true,
         ),
-        field_spec(
+        field(
             locale,
             "field-plan-spinal-level",
             "spinal_level",
             "text",
             false,
         ),
-        select_spec(
+        select(
             locale,
             "field-plan-cell-source",
             "cell_source",
             "cell-source",
             &codes(CellSource::ALL, CellSource::code),
+            true,
         ),
-        select_spec(
+        select(
             locale,
             "field-plan-guidance",
             "guidance",
             "guidance",
             &codes(Guidance::ALL, Guidance::code),
+            true,
         ),
-        select_spec(
+        select(
             locale,
             "field-plan-anaesthesia",
             "anaesthesia",
             "anaesthesia",
             &codes(Anaesthesia::ALL, Anaesthesia::code),
+            true,
         ),
-        field_spec(
+        field(
             locale,
             "field-plan-planned-sessions",
             "planned_sessions",
             "number",
             true,
         ),
-        field_spec(locale, "field-plan-study-id", "study_id", "text", false),
+        field(locale, "field-plan-study-id", "study_id", "text", false),
         previous,
     ]
 }
@@ -702,14 +680,14 @@ fn plan_card(
             && actor.may(Action::ScheduleSession)
             && sessions_left)
             .then(|| schedule_failed.unwrap_or_default()),
-        justification: field_spec(
+        justification: field(
             locale,
             "field-justification",
             "justification",
             "textarea",
             false,
         ),
-        starts_at: field_spec(
+        starts_at: field(
             locale,
             "field-starts-at",
             "starts_at",
