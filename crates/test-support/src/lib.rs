@@ -6,6 +6,7 @@
 //! (`postgres://postgres@127.0.0.1:5432`); each test creates its own
 //! database there. With `CI` set they fail, never skip, when it is missing.
 
+pub mod api;
 pub mod smtp;
 
 use cellpath_app::admin::NewSite;

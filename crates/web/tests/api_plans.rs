@@ -4,87 +4,11 @@
 //! by the patient, and who reaches what.
 
 use cellpath_domain::Role;
+use cellpath_test_support::api::{assert_ok, assert_problem, get, post, put};
 use cellpath_test_support::{Backend, PASSWORD, TestServer, both_backends, patient_draft};
 use chrono::{Duration, Utc};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-/// One API call: status, content type and the JSON body (`null` when empty).
-async fn call(
-    server: &TestServer,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (StatusCode, String, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, server.url(path))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let text = response.text().await.expect("body");
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).expect("json body")
-    };
-    (status, content_type, body)
-}
-
-async fn get(server: &TestServer, path: &str, token: &str) -> (StatusCode, String, Value) {
-    call(server, Method::GET, path, token, None).await
-}
-
-async fn post(
-    server: &TestServer,
-    path: &str,
-    token: &str,
-    body: Value,
-) -> (StatusCode, String, Value) {
-    call(server, Method::POST, path, token, Some(body)).await
-}
-
-async fn put(
-    server: &TestServer,
-    path: &str,
-    token: &str,
-    body: Value,
-) -> (StatusCode, String, Value) {
-    call(server, Method::PUT, path, token, Some(body)).await
-}
-
-/// Asserts a problem+json answer with `status`, and when given, a problem on
-/// `field` (with `code`, when given).
-fn assert_problem(
-    (status, content_type, body): &(StatusCode, String, Value),
-    expected: u16,
-    field: Option<&str>,
-    code: Option<&str>,
-) {
-    assert_eq!(status.as_u16(), expected, "{body}");
-    assert_eq!(content_type, "application/problem+json", "{body}");
-    assert_eq!(body["status"], expected);
-    if let Some(field) = field {
-        let errors = body["errors"].as_array().expect("errors");
-        let found = errors.iter().any(|e| {
-            e["field"] == field && code.is_none_or(|c| e["code"] == c) && e["message"].is_string()
-        });
-        assert!(found, "expected a problem on {field} ({code:?}): {body}");
-    }
-}
-
-fn assert_ok((status, _, body): &(StatusCode, String, Value), expected: StatusCode) {
-    assert_eq!(*status, expected, "{body}");
-}
 
 /// A patient registered by the nurse, with these medications and a recent
 /// MRI of the left knee.
