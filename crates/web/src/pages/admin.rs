@@ -1,6 +1,6 @@
 //! The admin's pages: users, sites, and the audit trail.
 
-use super::{Choice, Ctx, FormState, PageForm, render, render_status};
+use super::{Choice, Ctx, FormState, PageForm, render, render_status, require};
 use crate::AppState;
 use crate::ctx::Viewer;
 use crate::error::PageError;
@@ -101,15 +101,6 @@ async fn users_page_for(
         sites,
         form,
     })
-}
-
-fn require(viewer: &Viewer, action: Action) -> Result<(), PageError> {
-    let actor = viewer.require()?;
-    if actor.may(action) {
-        Ok(())
-    } else {
-        Err(PageError::Forbidden(viewer.locale))
-    }
 }
 
 async fn users(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {

@@ -7,7 +7,10 @@
 //! catalogue keys (`consent-state-outdated`, `step-harvest`,
 //! `recovery-no-nsaids`, `question-does-it-hurt`).
 
-use super::{Ctx, FieldSpec, FormState, PageForm, field, render, render_status};
+use super::{
+    Ctx, FieldSpec, FormState, PageForm, app_error, chosen_site, field, label, parse_id,
+    plan_heading, render, render_status, require, require_staff,
+};
 use crate::AppState;
 use crate::ctx::Viewer;
 use crate::error::PageError;
@@ -22,22 +25,10 @@ use cellpath_app::consent::{ConsentText, PlanConsent};
 use cellpath_app::expectations::{Answer, Expectation};
 use cellpath_app::{Actor, AppError};
 use cellpath_domain::consent::{ConsentState, SignatureDraft, TemplateDraft};
-use cellpath_domain::plan::{Plan, PlanStatus};
+use cellpath_domain::plan::PlanStatus;
 use cellpath_domain::protocol::MinuteRange;
 use cellpath_domain::{Action, IssueCode, Issues, Locale, PlanId, Role, SiteId};
 use uuid::Uuid;
-
-fn label(locale: Locale, prefix: &str, code: &str) -> String {
-    tr(locale, &format!("{prefix}-{}", code.replace('_', "-")))
-}
-
-fn app_error(locale: Locale) -> impl Fn(AppError) -> PageError {
-    move |e| PageError::from_app(locale, e)
-}
-
-fn parse_plan(locale: Locale, raw: &str) -> Result<PlanId, PageError> {
-    raw.parse().map_err(|_| PageError::NotFound(locale))
-}
 
 /// A text's paragraphs as written (blank lines between them).
 fn paragraphs(body: &str) -> Vec<String> {
@@ -47,42 +38,6 @@ fn paragraphs(body: &str) -> Vec<String> {
         .filter(|p| !p.is_empty())
         .map(str::to_string)
         .collect()
-}
-
-fn plan_heading(locale: Locale, plan: &Plan) -> String {
-    tr_args(
-        locale,
-        "plan-heading",
-        &[
-            (
-                "indication",
-                label(locale, "indication", plan.indication.code()),
-            ),
-            (
-                "site",
-                label(locale, "target-site", plan.target_site.code()),
-            ),
-        ],
-    )
-}
-
-/// Staff pages are not the patient's: a patient gets "not found".
-fn require_staff(viewer: &Viewer) -> Result<&Actor, PageError> {
-    let actor = viewer.require()?;
-    if actor.role == Role::Patient {
-        Err(PageError::NotFound(viewer.locale))
-    } else {
-        Ok(actor)
-    }
-}
-
-fn require(viewer: &Viewer, action: Action) -> Result<&Actor, PageError> {
-    let actor = viewer.require()?;
-    if actor.may(action) {
-        Ok(actor)
-    } else {
-        Err(PageError::Forbidden(viewer.locale))
-    }
 }
 
 // ---- a plan's consent, in the portal and on a staff device ----
@@ -381,7 +336,7 @@ async fn my_consent(
     Path(plan): Path<String>,
 ) -> Result<Response, PageError> {
     let actor = viewer.require()?;
-    let plan_id = parse_plan(viewer.locale, &plan)?;
+    let plan_id = parse_id(viewer.locale, &plan)?;
     if actor.role != Role::Patient {
         return Ok(Redirect::to(&Device::Staff.base(plan_id)).into_response());
     }
@@ -394,7 +349,7 @@ async fn staff_consent(
     Path(plan): Path<String>,
 ) -> Result<Response, PageError> {
     let actor = require_staff(&viewer)?;
-    let plan_id = parse_plan(viewer.locale, &plan)?;
+    let plan_id = parse_id(viewer.locale, &plan)?;
     show_consent_page(&state, &viewer, actor, Device::Staff, plan_id, None).await
 }
 
@@ -408,7 +363,7 @@ async fn sign(
 ) -> Result<Response, PageError> {
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
-    let plan_id = parse_plan(locale, &plan)?;
+    let plan_id = parse_id(locale, &plan)?;
     let draft = signature_draft(&form);
     let hash = form.get("text_hash");
     let result = match device {
@@ -468,7 +423,7 @@ async fn withdraw(
 ) -> Result<Response, PageError> {
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
-    let plan_id = parse_plan(locale, &plan)?;
+    let plan_id = parse_id(locale, &plan)?;
     let reason = form.get("reason");
     let result = match device {
         Device::Portal => {
@@ -528,7 +483,7 @@ async fn consent_pdf(
 ) -> Result<Response, PageError> {
     let actor = viewer.require()?;
     let locale = viewer.locale;
-    let plan_id = parse_plan(locale, &plan)?;
+    let plan_id = parse_id(locale, &plan)?;
     let consent_id: Uuid = consent.parse().map_err(|_| PageError::NotFound(locale))?;
     let pdf = state
         .app
@@ -732,18 +687,6 @@ async fn what_to_expect(
 #[derive(serde::Deserialize)]
 struct SiteQuery {
     site: Option<String>,
-}
-
-/// The site asked for, else the admin's first site.
-fn chosen_site(viewer: &Viewer, actor: &Actor, raw: Option<&str>) -> Result<SiteId, PageError> {
-    match raw.filter(|s| !s.is_empty()) {
-        Some(raw) => raw.parse().map_err(|_| PageError::NotFound(viewer.locale)),
-        None => actor
-            .sites
-            .first()
-            .copied()
-            .ok_or(PageError::NotFound(viewer.locale)),
-    }
 }
 
 fn in_force(

@@ -292,6 +292,81 @@ pub fn select(
     }
 }
 
+/// The catalogue key of a code: `("indication", "tendon_ligament")` is
+/// `indication-tendon-ligament`.
+pub fn code_key(prefix: &str, code: &str) -> String {
+    format!("{prefix}-{}", code.replace('_', "-"))
+}
+
+/// The label of a code in the user's language.
+pub fn label(locale: Locale, prefix: &str, code: &str) -> String {
+    tr(locale, &code_key(prefix, code))
+}
+
+/// A plan's heading: its indication and treated site.
+pub fn plan_heading(locale: Locale, plan: &cellpath_domain::plan::Plan) -> String {
+    crate::i18n::tr_args(
+        locale,
+        "plan-heading",
+        &[
+            (
+                "indication",
+                label(locale, "indication", plan.indication.code()),
+            ),
+            (
+                "site",
+                label(locale, "target-site", plan.target_site.code()),
+            ),
+        ],
+    )
+}
+
+/// The signed-in actor when their role may take `action`; else 403.
+pub fn require(viewer: &Viewer, action: Action) -> Result<&cellpath_app::Actor, PageError> {
+    let actor = viewer.require()?;
+    if actor.may(action) {
+        Ok(actor)
+    } else {
+        Err(PageError::Forbidden(viewer.locale))
+    }
+}
+
+/// Staff pages are not the patient's: a patient gets "not found", as for the chart.
+pub fn require_staff(viewer: &Viewer) -> Result<&cellpath_app::Actor, PageError> {
+    let actor = viewer.require()?;
+    if actor.role == Role::Patient {
+        Err(PageError::NotFound(viewer.locale))
+    } else {
+        Ok(actor)
+    }
+}
+
+/// A use case's failure as a page, in the user's language.
+pub fn app_error(locale: Locale) -> impl Fn(cellpath_app::AppError) -> PageError {
+    move |e| PageError::from_app(locale, e)
+}
+
+/// An id from the URL; one that does not parse names nothing: 404.
+pub fn parse_id<T: std::str::FromStr>(locale: Locale, raw: &str) -> Result<T, PageError> {
+    raw.parse().map_err(|_| PageError::NotFound(locale))
+}
+
+/// The site asked for, else the admin's first site.
+pub fn chosen_site(
+    viewer: &Viewer,
+    actor: &cellpath_app::Actor,
+    raw: Option<&str>,
+) -> Result<cellpath_domain::SiteId, PageError> {
+    match raw.filter(|s| !s.is_empty()) {
+        Some(raw) => parse_id(viewer.locale, raw),
+        None => actor
+            .sites
+            .first()
+            .copied()
+            .ok_or(PageError::NotFound(viewer.locale)),
+    }
+}
+
 /// Renders a template into a response.
 pub fn render(locale: Locale, template: &impl Template) -> Result<Response, PageError> {
     template

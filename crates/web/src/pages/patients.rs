@@ -2,7 +2,7 @@
 //! lists, edits that detect a concurrent change, invitations, and the
 //! patient's own portal.
 
-use super::{Ctx, FieldSpec, FormState, PageForm, field, render, render_status, select};
+use super::{Ctx, FieldSpec, FormState, PageForm, field, parse_id, render, render_status, select};
 use crate::AppState;
 use crate::ctx::Viewer;
 use crate::error::PageError;
@@ -200,10 +200,6 @@ fn conflict_rows(
         .collect()
 }
 
-fn parse_patient(locale: Locale, raw: &str) -> Result<PatientId, PageError> {
-    raw.parse().map_err(|_| PageError::NotFound(locale))
-}
-
 /// The patient, list and entry named by an intake entry's URL.
 fn entry_path(
     locale: Locale,
@@ -212,7 +208,7 @@ fn entry_path(
     item: &str,
 ) -> Result<(PatientId, IntakeKind, ItemId), PageError> {
     let item: ItemId = item.parse().map_err(|_| PageError::NotFound(locale))?;
-    Ok((parse_patient(locale, id)?, parse_kind(locale, kind)?, item))
+    Ok((parse_id(locale, id)?, parse_kind(locale, kind)?, item))
 }
 
 /// The version an edit form was filled from.
@@ -386,7 +382,7 @@ async fn edit_patient(
     if !actor.may(Action::EditDemographics) {
         return Err(PageError::Forbidden(locale));
     }
-    let id = parse_patient(locale, &id)?;
+    let id = parse_id(locale, &id)?;
     let chart = state
         .app
         .patient_chart(actor, id)
@@ -414,7 +410,7 @@ async fn update_patient(
     let actor = viewer.require()?;
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
-    let id = parse_patient(locale, &id)?;
+    let id = parse_id(locale, &id)?;
     let version = form_version(locale, &form)?;
     let result = state
         .app
@@ -633,7 +629,7 @@ async fn show_chart(
 ) -> Result<Response, PageError> {
     let actor = viewer.require()?;
     let locale = viewer.locale;
-    let id = parse_patient(locale, &id)?;
+    let id = parse_id(locale, &id)?;
     if actor.role == Role::Patient {
         return Err(PageError::NotFound(locale));
     }
@@ -668,7 +664,7 @@ async fn add_intake(
     let actor = viewer.require()?;
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
-    let id = parse_patient(locale, &id)?;
+    let id = parse_id(locale, &id)?;
     let kind = parse_kind(locale, &kind)?;
     match state
         .app
@@ -856,7 +852,7 @@ async fn invite(
     let actor = viewer.require()?;
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
-    let id = parse_patient(locale, &id)?;
+    let id = parse_id(locale, &id)?;
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())

@@ -8,7 +8,8 @@
 //! `finding-nsaid-pause`, `task-stop-nsaids`, `readiness-at-risk`).
 
 use super::{
-    Choice, Ctx, FieldSpec, FormState, PageForm, choices, field, render, render_status, select,
+    Choice, Ctx, FieldSpec, FormState, PageForm, app_error, choices, chosen_site, code_key, field,
+    label, parse_id, plan_heading, render, render_status, require, require_staff, select,
 };
 use crate::AppState;
 use crate::ctx::Viewer;
@@ -29,51 +30,16 @@ use cellpath_domain::plan::{
 use cellpath_domain::preparation::{Completion, ReadinessReason, Task, TaskCode};
 use cellpath_domain::protocol::SETTING_NAMES;
 use cellpath_domain::screening::{FindingCode, Severity};
-use cellpath_domain::{
-    Action, Issue, IssueCode, Issues, Locale, PatientId, PlanId, Role, SessionId, SiteId,
-};
+use cellpath_domain::{Action, Issue, IssueCode, Issues, Locale, PatientId, PlanId, Role, SiteId};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 /// How far ahead the coordinator's board looks.
 const BOARD_DAYS: i64 = 14;
 
-/// The catalogue key of a code: `("indication", "tendon_ligament")` is
-/// `indication-tendon-ligament`.
-fn code_key(prefix: &str, code: &str) -> String {
-    format!("{prefix}-{}", code.replace('_', "-"))
-}
-
-fn label(locale: Locale, prefix: &str, code: &str) -> String {
-    tr(locale, &code_key(prefix, code))
-}
-
 /// Names as a list in the user's language.
 fn name_list(locale: Locale, names: &[String]) -> String {
     let separator = if locale == Locale::Ar { "، " } else { ", " };
     names.join(separator)
-}
-
-fn require(viewer: &Viewer, action: Action) -> Result<&Actor, PageError> {
-    let actor = viewer.require()?;
-    if actor.may(action) {
-        Ok(actor)
-    } else {
-        Err(PageError::Forbidden(viewer.locale))
-    }
-}
-
-/// Staff pages are not the patient's: a patient gets "not found", as for the chart.
-fn require_staff(viewer: &Viewer) -> Result<&Actor, PageError> {
-    let actor = viewer.require()?;
-    if actor.role == Role::Patient {
-        Err(PageError::NotFound(viewer.locale))
-    } else {
-        Ok(actor)
-    }
-}
-
-fn app_error(locale: Locale) -> impl Fn(AppError) -> PageError {
-    move |e| PageError::from_app(locale, e)
 }
 
 fn not_found<T, E>(locale: Locale) -> impl Fn(E) -> Result<T, PageError> {
@@ -119,18 +85,6 @@ struct ProtocolPage {
 #[derive(serde::Deserialize)]
 struct SiteQuery {
     site: Option<String>,
-}
-
-/// The site asked for, else the admin's first site.
-fn chosen_site(viewer: &Viewer, actor: &Actor, raw: Option<&str>) -> Result<SiteId, PageError> {
-    match raw.filter(|s| !s.is_empty()) {
-        Some(raw) => raw.parse().or_else(not_found(viewer.locale)),
-        None => actor
-            .sites
-            .first()
-            .copied()
-            .ok_or(PageError::NotFound(viewer.locale)),
-    }
 }
 
 fn setting_fields(locale: Locale) -> Vec<SettingField> {
@@ -474,23 +428,6 @@ fn plan_fields(locale: Locale, plans: &[PlanView]) -> Vec<FieldSpec> {
     ]
 }
 
-fn plan_heading(locale: Locale, plan: &cellpath_domain::plan::Plan) -> String {
-    tr_args(
-        locale,
-        "plan-heading",
-        &[
-            (
-                "indication",
-                label(locale, "indication", plan.indication.code()),
-            ),
-            (
-                "site",
-                label(locale, "target-site", plan.target_site.code()),
-            ),
-        ],
-    )
-}
-
 /// A screening finding in words, naming what caused it.
 fn finding_text(
     locale: Locale,
@@ -741,18 +678,6 @@ async fn plans_page(
     })
 }
 
-fn parse_patient(locale: Locale, raw: &str) -> Result<PatientId, PageError> {
-    raw.parse().or_else(not_found(locale))
-}
-
-fn parse_plan(locale: Locale, raw: &str) -> Result<PlanId, PageError> {
-    raw.parse().or_else(not_found(locale))
-}
-
-fn parse_session(locale: Locale, raw: &str) -> Result<SessionId, PageError> {
-    raw.parse().or_else(not_found(locale))
-}
-
 fn invalid(field: &str, code: IssueCode) -> Issues {
     Issues(vec![Issue::new(field, code)])
 }
@@ -777,7 +702,7 @@ async fn show_plans(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let patient_id = parse_patient(viewer.locale, &id)?;
+    let patient_id = parse_id(viewer.locale, &id)?;
     let page = plans_page(&state, &viewer, patient_id, None, None).await?;
     render(viewer.locale, &page)
 }
@@ -805,7 +730,7 @@ async fn create_plan(
     let actor = require_staff(&viewer)?;
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
-    let patient_id = parse_patient(locale, &id)?;
+    let patient_id = parse_id(locale, &id)?;
     let previous = form.get("previous_plan_id");
     let result = match previous.trim() {
         "" => Ok(None),
@@ -851,8 +776,8 @@ async fn decide_plan(
     let actor = require_staff(&viewer)?;
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
-    let patient_id = parse_patient(locale, &id)?;
-    let plan_id = parse_plan(locale, &plan)?;
+    let patient_id = parse_id(locale, &id)?;
+    let plan_id = parse_id(locale, &plan)?;
     let version: i64 = form
         .get("version")
         .parse()
@@ -926,8 +851,8 @@ async fn schedule_session(
     let actor = require_staff(&viewer)?;
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
-    let patient_id = parse_patient(locale, &id)?;
-    let plan_id = parse_plan(locale, &plan)?;
+    let patient_id = parse_id(locale, &id)?;
+    let plan_id = parse_id(locale, &plan)?;
     let result = match parse_starts_at(&form.get("starts_at")) {
         Ok(starts_at) => state.app.schedule_session(actor, plan_id, starts_at).await,
         Err(issues) => Err(AppError::Invalid(issues)),
@@ -1190,7 +1115,7 @@ async fn staff_checklist(
 ) -> Result<Response, PageError> {
     let actor = require_staff(&viewer)?;
     let locale = viewer.locale;
-    let session_id = parse_session(locale, &id)?;
+    let session_id = parse_id(locale, &id)?;
     let prep = state
         .app
         .preparation(actor, session_id)
@@ -1238,7 +1163,7 @@ async fn staff_tick(
     let actor = require_staff(&viewer)?;
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
-    let session_id = parse_session(locale, &id)?;
+    let session_id = parse_id(locale, &id)?;
     let (task, done) = tick_of(locale, &task, &form)?;
     state
         .app
@@ -1290,7 +1215,7 @@ async fn my_checklist(
 ) -> Result<Response, PageError> {
     let actor = viewer.require()?;
     let locale = viewer.locale;
-    let session_id = parse_session(locale, &id)?;
+    let session_id = parse_id(locale, &id)?;
     if actor.role != Role::Patient {
         return Ok(Redirect::to(&format!("/sessions/{session_id}/preparation")).into_response());
     }
@@ -1318,7 +1243,7 @@ async fn my_tick(
     let actor = viewer.require()?;
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
-    let session_id = parse_session(locale, &id)?;
+    let session_id = parse_id(locale, &id)?;
     let (task, done) = tick_of(locale, &task, &form)?;
     state
         .app
