@@ -16,6 +16,7 @@ pub mod plan;
 pub mod preparation;
 pub mod protocol;
 pub mod roles;
+pub mod scheduling;
 pub mod screening;
 pub mod search;
 pub mod text;
