@@ -1,0 +1,214 @@
+//! Per-resource busy lists: sorted, pairwise non-overlapping half-open
+//! intervals (unavailable windows and booked steps), with the queries the
+//! insertion search asks millions of times.
+//!
+//! Two intervals `[s1, e1)` and `[s2, e2)` collide when `s1 < e2 && s2 < e1`
+//! (zero-length ones included), exactly as the checker reads rule 3. A list
+//! of non-colliding intervals sorted by `(start, end)` also has
+//! non-decreasing ends, which the binary searches below rely on.
+
+/// One resource's busy intervals.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Timeline {
+    intervals: Vec<(i64, i64)>,
+    /// The job booked in each interval, `NOBODY` for unavailable windows.
+    owners: Vec<u32>,
+}
+
+/// The owner of an unavailable window.
+pub(crate) const NOBODY: u32 = u32::MAX;
+
+impl Timeline {
+    /// A timeline with these unavailable windows (any order; colliding
+    /// windows are merged, windows with `end < start` ignored).
+    pub(crate) fn with_windows(windows: impl IntoIterator<Item = (i64, i64)>) -> Self {
+        let mut sorted: Vec<(i64, i64)> = windows.into_iter().filter(|(a, b)| a <= b).collect();
+        sorted.sort_unstable();
+        let mut merged: Vec<(i64, i64)> = Vec::with_capacity(sorted.len());
+        for (a, b) in sorted {
+            if let Some(last) = merged.last_mut()
+                && a < last.1
+                && last.0 < b
+            {
+                last.1 = last.1.max(b);
+                continue;
+            }
+            // A zero-length window sitting strictly inside the previous one
+            // collides with it (handled above); otherwise keep it apart.
+            merged.push((a, b));
+        }
+        let owners = vec![NOBODY; merged.len()];
+        Timeline {
+            intervals: merged,
+            owners,
+        }
+    }
+
+    /// The first index whose interval ends after `x`.
+    #[inline]
+    fn first_ending_after(&self, x: i64) -> usize {
+        self.intervals.partition_point(|&(_, b)| b <= x)
+    }
+
+    /// True when `[x, x + d)` collides with nothing.
+    #[inline]
+    pub(crate) fn is_free(&self, x: i64, d: i64) -> bool {
+        let i = self.first_ending_after(x);
+        match self.intervals.get(i) {
+            Some(&(a, _)) => a >= x + d,
+            None => true,
+        }
+    }
+
+    /// The earliest `y >= x` with `[y, y + d)` free.
+    #[inline]
+    pub(crate) fn earliest_free(&self, x: i64, d: i64) -> i64 {
+        let mut y = x;
+        let mut i = self.first_ending_after(y);
+        while let Some(&(a, b)) = self.intervals.get(i) {
+            // Here b > y; the interval collides unless it starts late enough.
+            if a < y + d {
+                y = b;
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        y
+    }
+
+    /// The latest `y <= x` with `[y, y + d)` free, or `None` when there is
+    /// none at or after `floor`.
+    #[inline]
+    pub(crate) fn latest_free(&self, x: i64, d: i64, floor: i64) -> Option<i64> {
+        let mut y = x;
+        loop {
+            if y < floor {
+                return None;
+            }
+            // Intervals from here on start too late to collide with [y, y + d).
+            let j = self.intervals.partition_point(|&(a, _)| a < y + d);
+            if j == 0 {
+                return Some(y);
+            }
+            let (a, b) = self.intervals[j - 1];
+            // Ends are non-decreasing: if this one ends by y, all earlier ones do.
+            if b <= y {
+                return Some(y);
+            }
+            y = a - d;
+        }
+    }
+
+    /// The end of the last interval ending at or before `x` (the left edge
+    /// of the gap that `x` is in), or `i64::MIN`.
+    #[inline]
+    pub(crate) fn gap_start_before(&self, x: i64) -> i64 {
+        let i = self.first_ending_after(x);
+        if i == 0 {
+            i64::MIN
+        } else {
+            self.intervals[i - 1].1
+        }
+    }
+
+    /// The start of the first interval starting at or after `x`, or `i64::MAX`.
+    #[inline]
+    pub(crate) fn gap_end_after(&self, x: i64) -> i64 {
+        let i = self.intervals.partition_point(|&(a, _)| a < x);
+        self.intervals.get(i).map_or(i64::MAX, |&(a, _)| a)
+    }
+
+    /// Books `[a, b)` for job `owner`; the caller has checked it is free.
+    pub(crate) fn insert(&mut self, a: i64, b: i64, owner: u32) {
+        let i = self.intervals.partition_point(|&iv| iv < (a, b));
+        self.intervals.insert(i, (a, b));
+        self.owners.insert(i, owner);
+    }
+
+    /// The owners of the intervals colliding with `[x, x + d)` (`NOBODY`
+    /// for an unavailable window), in time order.
+    pub(crate) fn blockers(&self, x: i64, d: i64) -> impl Iterator<Item = u32> + '_ {
+        let i = self.first_ending_after(x);
+        self.intervals[i..]
+            .iter()
+            .zip(&self.owners[i..])
+            .take_while(move |&(&(a, _), _)| a < x + d)
+            .filter(move |&(&(_, b), _)| x < b)
+            .map(|(_, &o)| o)
+    }
+
+    /// Frees `[a, b)`, booked earlier by `insert`.
+    pub(crate) fn remove(&mut self, a: i64, b: i64) {
+        let i = self.intervals.partition_point(|&iv| iv < (a, b));
+        if self.intervals.get(i) == Some(&(a, b)) {
+            self.intervals.remove(i);
+            self.owners.remove(i);
+        } else {
+            debug_assert!(false, "removing an interval that was never booked");
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn intervals(&self) -> &[(i64, i64)] {
+        &self.intervals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collides(s1: i64, e1: i64, s2: i64, e2: i64) -> bool {
+        s1 < e2 && s2 < e1
+    }
+
+    fn brute_free(t: &Timeline, x: i64, d: i64) -> bool {
+        t.intervals()
+            .iter()
+            .all(|&(a, b)| !collides(x, x + d, a, b))
+    }
+
+    #[test]
+    fn queries_agree_with_brute_force() {
+        let mut seed = 12345u64;
+        let mut next = |m: i64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % m as u64) as i64
+        };
+        for _ in 0..300 {
+            let mut windows = Vec::new();
+            for _ in 0..next(8) {
+                let a = next(100);
+                windows.push((a, a + next(15)));
+            }
+            let mut t = Timeline::with_windows(windows);
+            // Book a few free intervals on top.
+            for _ in 0..5 {
+                let a = next(100);
+                let d = next(10);
+                if brute_free(&t, a, d) {
+                    t.insert(a, a + d, 0);
+                }
+            }
+            let iv = t.intervals().to_vec();
+            for w in iv.windows(2) {
+                assert!(!collides(w[0].0, w[0].1, w[1].0, w[1].1), "{iv:?}");
+                assert!(w[0].1 <= w[1].1, "{iv:?}");
+            }
+            for x in -5..120 {
+                for d in [0, 1, 3, 7, 12] {
+                    assert_eq!(t.is_free(x, d), brute_free(&t, x, d), "{iv:?} x={x} d={d}");
+                    let e = t.earliest_free(x, d);
+                    let want = (x..).find(|&y| brute_free(&t, y, d)).unwrap();
+                    assert_eq!(e, want, "earliest {iv:?} x={x} d={d}");
+                    let l = t.latest_free(x, d, -20);
+                    let want = (-20..=x).rev().find(|&y| brute_free(&t, y, d));
+                    assert_eq!(l, want, "latest {iv:?} x={x} d={d}");
+                }
+            }
+        }
+    }
+}
