@@ -318,6 +318,15 @@ impl App {
                 .ok_or(AppError::NotFound)?;
             self.actor_of(&mut tx, &user).await?
         };
+        let admin = {
+            let mut tx = self.begin().await?;
+            let user = tx
+                .user_by_username("admin")
+                .await?
+                .ok_or(AppError::NotFound)?;
+            self.actor_of(&mut tx, &user).await?
+        };
+        self.demo_resources(&admin, site_id).await?;
         let mut first_patient: Option<PatientId> = None;
         let mut registered: Vec<PatientId> = Vec::new();
         for (i, (given, family, other, dob, sex, phone, lang)) in PATIENTS.iter().enumerate() {
@@ -487,12 +496,67 @@ impl App {
                 self.decide_plan(physician, plan.id, plan.version, true, justification)
                     .await?;
                 let day = (self.now() + chrono::Duration::days(in_days)).date_naive();
-                let starts_at = day
-                    .and_hms_opt(8, 0, 0)
-                    .map(|t| t.and_utc())
-                    .unwrap_or_else(|| self.now());
+                let starts = self
+                    .possible_starts(physician, plan.id, day, day + chrono::Duration::days(7))
+                    .await?;
+                let eight = crate::scheduling::minute_of(
+                    day.and_hms_opt(8, 0, 0)
+                        .map(|t| t.and_utc())
+                        .unwrap_or_else(|| self.now()),
+                ) % 1440;
+                let starts_at = starts
+                    .iter()
+                    .find(|t| crate::scheduling::minute_of(**t) % 1440 >= eight)
+                    .or(starts.first())
+                    .copied()
+                    .ok_or_else(|| AppError::Internal("no free time for a demo session".into()))?;
                 self.schedule_session(physician, plan.id, starts_at).await?;
             }
+        }
+        Ok(())
+    }
+
+    /// The demo site's rooms, people and equipment, Monday to Friday 07:00
+    /// to 19:00 with a break at 12:30; the demo staff accounts are linked to
+    /// their resources so their calendar feeds have entries.
+    async fn demo_resources(&self, admin: &Actor, site: SiteId) -> Result<()> {
+        let all: [(&str, &str, bool, &str); 17] = [
+            ("procedure_room", "Procedure room A (fluoroscopy)", true, ""),
+            ("procedure_room", "Procedure room B", false, ""),
+            ("procedure_room", "Procedure room C", false, ""),
+            ("physician", "Dr Salma Nasser", false, "physician"),
+            ("physician", "Dr Karim Haddad", false, ""),
+            ("nurse", "Nurse Rana Saleh", false, "nurse"),
+            ("nurse", "Nurse Layla Fares", false, ""),
+            ("lab_tech", "Omar Aziz (lab)", false, "labtech"),
+            ("lab_tech", "Mona Khalil (lab)", false, ""),
+            ("anaesthesia", "Dr Yusuf Amin (anaesthesia)", false, ""),
+            ("centrifuge", "Centrifuge 1", false, ""),
+            ("centrifuge", "Centrifuge 2", false, ""),
+            ("ultrasound", "Ultrasound 1", false, ""),
+            ("ultrasound", "Ultrasound 2", false, ""),
+            ("c_arm", "C-arm", false, ""),
+            ("recovery_bay", "Recovery bay 1", false, ""),
+            ("recovery_bay", "Recovery bay 2", false, ""),
+        ];
+        for (kind, name, fluoroscopy, username) in all {
+            self.add_resource(
+                admin,
+                site,
+                &crate::scheduling::ResourceDraft {
+                    kind: kind.into(),
+                    name: name.into(),
+                    fluoroscopy,
+                    username: username.into(),
+                    work_days: "1111100".into(),
+                    work_start: "07:00".into(),
+                    work_end: "19:00".into(),
+                    break_start: "12:30".into(),
+                    break_end: "13:00".into(),
+                    active: true,
+                },
+            )
+            .await?;
         }
         Ok(())
     }

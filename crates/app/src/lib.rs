@@ -11,6 +11,7 @@ pub mod expectations;
 pub mod outbox;
 pub mod patients;
 pub mod plans;
+pub mod scheduling;
 
 use cellpath_domain::audit::{AuditAction, AuditRecord};
 use cellpath_domain::intake::IntakeEntry;
@@ -47,6 +48,8 @@ pub enum Current {
     Patient(Box<Patient>),
     Intake(Box<IntakeEntry>),
     Plan(Box<cellpath_domain::plan::TreatmentPlan>),
+    Resource(Box<cellpath_store::ResourceRow>),
+    Session(Box<cellpath_domain::plan::TreatmentSession>),
 }
 
 /// Why a use case refused or failed. Each variant has a stable code.
@@ -69,6 +72,9 @@ pub enum AppError {
     NotFound,
     #[error("the record was changed by someone else")]
     Conflict(Current),
+    /// The resources a session needs are not free then: every clash, explained.
+    #[error("the resources are not free at that time")]
+    Unavailable(Vec<scheduling::BookingClash>),
     #[error("this link has expired or was already used")]
     Expired,
     #[error("storage failure: {0}")]
@@ -87,6 +93,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Conflict(_) => "conflict",
+            AppError::Unavailable(_) => "unavailable",
             AppError::Expired => "expired",
             AppError::Store(_) => "storage",
             AppError::Internal(_) => "internal",

@@ -57,7 +57,7 @@ pub struct BoardLine {
     pub preparation: Preparation,
 }
 
-async fn protocol_in_force(
+pub(crate) async fn protocol_in_force(
     tx: &mut Tx,
     site_id: SiteId,
     version: Option<i64>,
@@ -292,7 +292,12 @@ impl App {
 
     /// Reads a plan the actor may reach (staff with `ViewPlans` at its site,
     /// or the patient it belongs to).
-    async fn plan_in_scope(&self, tx: &mut Tx, actor: &Actor, id: PlanId) -> Result<TreatmentPlan> {
+    pub(crate) async fn plan_in_scope(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        id: PlanId,
+    ) -> Result<TreatmentPlan> {
         let plan = match tx.plan(id).await {
             Ok(plan) => plan,
             Err(StoreError::NotFound) => return Err(AppError::NotFound),
@@ -476,18 +481,28 @@ impl App {
         if crate::consent::plan_consent_state(&mut tx, &plan).await? == ConsentState::Withdrawn {
             return Err(invalid("plan", IssueCode::ConsentWithdrawn));
         }
-        let number = tx.next_session_number(plan_id).await?;
-        if number > i64::from(plan.plan.planned_sessions) {
+        let booked = tx
+            .sessions_of_patient(plan.patient_id)
+            .await?
+            .iter()
+            .filter(|s| s.plan_id == plan_id && s.status == SessionStatus::Planned)
+            .count();
+        if booked >= plan.plan.planned_sessions as usize {
             return Err(invalid("plan", IssueCode::OutOfRange));
         }
+        let number = tx.next_session_number(plan_id).await?;
         let protocol = protocol_in_force(&mut tx, plan.site_id, None).await?;
+        let template =
+            cellpath_domain::scheduling::SessionTemplate::for_plan(&plan.plan, &protocol.protocol);
+        let id = SessionId::new();
+        let start = crate::scheduling::minute_of(starts_at);
         let session = TreatmentSession {
-            id: SessionId::new(),
+            id,
             plan_id,
             patient_id: plan.patient_id,
             site_id: plan.site_id,
             number,
-            starts_at: starts_at.trunc_subsecs_micros(),
+            starts_at: crate::scheduling::at_minute(start),
             protocol_version: protocol.version,
             status: SessionStatus::Planned,
             version: 1,
@@ -495,6 +510,8 @@ impl App {
             updated_at: now,
         };
         tx.insert_treatment_session(&session).await?;
+        let placed =
+            crate::scheduling::book_steps(&mut tx, id, plan.site_id, &template, start).await?;
         if let Some(compose) = &self.reminders {
             let patient = tx.patient(plan.patient_id).await?;
             let intake = intake_of(&mut tx, plan.patient_id).await?;
@@ -534,6 +551,7 @@ impl App {
                     ("number", number.to_string()),
                     ("starts_at", session.starts_at.to_rfc3339()),
                     ("protocol_version", protocol.version.to_string()),
+                    ("steps", crate::scheduling::describe(&placed)),
                 ],
             },
         )
@@ -711,15 +729,4 @@ impl App {
 
 fn invalid(field: &str, code: IssueCode) -> AppError {
     AppError::Invalid(Issues(vec![Issue::new(field, code)]))
-}
-
-/// Microsecond precision, as both databases keep it.
-trait TruncMicros {
-    fn trunc_subsecs_micros(self) -> Self;
-}
-
-impl TruncMicros for DateTime<Utc> {
-    fn trunc_subsecs_micros(self) -> Self {
-        chrono::SubsecRound::trunc_subsecs(self, 6)
-    }
 }

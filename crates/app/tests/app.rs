@@ -152,11 +152,30 @@ async fn attempt(
         }
         Action::ScheduleSession => {
             let plan = approved_plan(clinic, target).await;
-            app.schedule_session(actor, plan, app.now() + Duration::days(20))
+            app.schedule_session(actor, plan, app.now() + Duration::days(20) + next_slot())
                 .await
                 .map(|_| ())
         }
         Action::TrackPreparation => app.preparation_board(actor, 30).await.map(|_| ()),
+        Action::ManageResources => app
+            .add_resource(
+                actor,
+                clinic.site,
+                &cellpath_app::scheduling::ResourceDraft {
+                    kind: "recovery_bay".into(),
+                    name: format!("Bay {}", uuid::Uuid::now_v7().simple()),
+                    work_days: "1111100".into(),
+                    work_start: "07:00".into(),
+                    work_end: "19:00".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map(|_| ()),
+        Action::ViewSchedule => app
+            .day_schedule(actor, clinic.site, app.now().date_naive())
+            .await
+            .map(|_| ()),
         Action::ManagePatientTexts => app.consent_texts(actor, clinic.site).await.map(|_| ()),
         Action::TakeConsent | Action::GiveOwnConsent => {
             let patient = actor.patient_id.unwrap_or(target.id);
@@ -234,6 +253,13 @@ async fn approved_plan(clinic: &Clinic, patient: &Patient) -> PlanId {
         .id
 }
 
+/// A different four-hour slot each call, so sessions booked by one test never
+/// compete for the fixture's single physician.
+fn next_slot() -> Duration {
+    static SLOT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    Duration::hours(4 * SLOT.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+}
+
 /// A session of the portal user's own record (or of a fresh patient, for staff).
 async fn clinic_session_of_own(clinic: &Clinic, actor: &Actor) -> SessionId {
     let patient_id = match actor.patient_id {
@@ -252,7 +278,7 @@ async fn clinic_session_of_own(clinic: &Clinic, actor: &Actor) -> SessionId {
         .schedule_session(
             clinic.actor(Role::Coordinator),
             plan,
-            clinic.app.now() + Duration::days(10),
+            clinic.app.now() + Duration::days(10) + next_slot(),
         )
         .await
         .expect("session")

@@ -71,6 +71,10 @@ uuid_id!(
     /// One planned treatment session of a plan.
     SessionId
 );
+uuid_id!(
+    /// A room, a member of staff or a piece of equipment that sessions are booked on.
+    ResourceId
+);
 
 #[cfg(test)]
 mod tests {

@@ -31,10 +31,12 @@ pub enum IssueCode {
     Outdated,
     /// The patient withdrew consent: nothing that follows may go ahead.
     ConsentWithdrawn,
+    /// The session has begun: its steps stay where they are.
+    AlreadyStarted,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 17] = [
+    pub const ALL: [IssueCode; 18] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::InvalidFormat,
@@ -52,6 +54,7 @@ impl IssueCode {
         IssueCode::NotEligible,
         IssueCode::Outdated,
         IssueCode::ConsentWithdrawn,
+        IssueCode::AlreadyStarted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +76,7 @@ impl IssueCode {
             IssueCode::NotEligible => "not_eligible",
             IssueCode::Outdated => "outdated",
             IssueCode::ConsentWithdrawn => "consent_withdrawn",
+            IssueCode::AlreadyStarted => "already_started",
         }
     }
 }

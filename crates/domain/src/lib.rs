@@ -21,7 +21,7 @@ pub mod screening;
 pub mod search;
 pub mod text;
 
-pub use ids::{ItemId, PatientId, PlanId, SessionId, SiteId, UserId};
+pub use ids::{ItemId, PatientId, PlanId, ResourceId, SessionId, SiteId, UserId};
 pub use issue::{Issue, IssueCode, Issues};
 pub use locale::Locale;
 pub use roles::{Action, Role};

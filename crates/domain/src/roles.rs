@@ -57,6 +57,7 @@ impl Role {
                     | ViewProtocol
                     | EditProtocol
                     | ManagePatientTexts
+                    | ManageResources
             ),
             Role::Physician => matches!(
                 action,
@@ -71,6 +72,7 @@ impl Role {
                     | DecideSuitability
                     | ScheduleSession
                     | TakeConsent
+                    | ViewSchedule
             ),
             Role::Nurse => matches!(
                 action,
@@ -84,8 +86,9 @@ impl Role {
                     | ViewPlans
                     | TrackPreparation
                     | TakeConsent
+                    | ViewSchedule
             ),
-            Role::LabTech => matches!(action, ViewProtocol),
+            Role::LabTech => matches!(action, ViewProtocol | ViewSchedule),
             Role::Coordinator => matches!(
                 action,
                 SearchPatients
@@ -97,6 +100,8 @@ impl Role {
                     | ViewPlans
                     | ScheduleSession
                     | TrackPreparation
+                    | ViewSchedule
+                    | ManageResources
             ),
             Role::Patient => matches!(action, ViewOwnRecord | TickOwnPreparation | GiveOwnConsent),
         }
@@ -150,10 +155,14 @@ pub enum Action {
     TakeConsent,
     /// A patient signs or withdraws their own consent in the portal.
     GiveOwnConsent,
+    /// Add and edit a site's rooms, staff and equipment, their hours and leave.
+    ManageResources,
+    /// See the day's timelines of resources and patients.
+    ViewSchedule,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 23] = [
         Action::SearchPatients,
         Action::ViewPatient,
         Action::RegisterPatient,
@@ -175,6 +184,8 @@ impl Action {
         Action::ManagePatientTexts,
         Action::TakeConsent,
         Action::GiveOwnConsent,
+        Action::ManageResources,
+        Action::ViewSchedule,
     ];
 
     pub fn code(self) -> &'static str {
@@ -200,6 +211,8 @@ impl Action {
             Action::ManagePatientTexts => "manage_patient_texts",
             Action::TakeConsent => "take_consent",
             Action::GiveOwnConsent => "give_own_consent",
+            Action::ManageResources => "manage_resources",
+            Action::ViewSchedule => "view_schedule",
         }
     }
 }

@@ -13,6 +13,7 @@ mod intake;
 mod outbox;
 mod patients;
 mod plans;
+mod scheduling;
 mod users;
 
 pub use answers::AnswerRow;
@@ -20,6 +21,7 @@ pub use audit::{AuditPage, StoredAudit, encode_fields};
 pub use consent::{ConsentRow, TemplateRow};
 pub use outbox::OutboxRow;
 pub use plans::{StoredProtocol, TickRow};
+pub use scheduling::{BookingRow, LeaveRow, ResourceRow, StepRow};
 pub use users::{InvitationRow, SessionRow, SiteRow, UserRow};
 
 use chrono::{DateTime, SubsecRound, Utc};

@@ -205,6 +205,9 @@ impl Clinic {
             staff.insert(role, actor);
         }
         let other_site_nurse = add_staff(&app, "north-nurse", Role::Nurse, other_site).await;
+        let admin = staff.get(&Role::Admin).expect("admin").clone();
+        add_resources(&app, &admin, site, true).await;
+        add_resources(&app, &admin, other_site, false).await;
         Clinic {
             app,
             site,
@@ -217,6 +220,50 @@ impl Clinic {
 
     pub fn actor(&self, role: Role) -> &Actor {
         self.staff.get(&role).expect("fixture has every staff role")
+    }
+}
+
+/// One of every resource a session can need, open round the clock every
+/// day (so tests book at any hour): two procedure rooms (the first with
+/// fluoroscopy), one physician, nurse, lab technician, anaesthesia
+/// provider, centrifuge, ultrasound, C-arm and two recovery bays. At the
+/// main site the people are the fixture's staff accounts.
+pub async fn add_resources(app: &App, admin: &Actor, site: SiteId, link_staff: bool) {
+    let all: [(&str, &str, bool, &str); 11] = [
+        ("procedure_room", "Room 1", true, ""),
+        ("procedure_room", "Room 2", false, ""),
+        ("physician", "Dr Test", false, "physician"),
+        ("nurse", "Nurse Test", false, "nurse"),
+        ("lab_tech", "Lab Test", false, "lab_tech"),
+        ("anaesthesia", "Anaesthetist", false, ""),
+        ("centrifuge", "Centrifuge 1", false, ""),
+        ("ultrasound", "Ultrasound 1", false, ""),
+        ("c_arm", "C-arm 1", false, ""),
+        ("recovery_bay", "Bay 1", false, ""),
+        ("recovery_bay", "Bay 2", false, ""),
+    ];
+    for (kind, name, fluoroscopy, username) in all {
+        app.add_resource(
+            admin,
+            site,
+            &cellpath_app::scheduling::ResourceDraft {
+                kind: kind.into(),
+                name: name.into(),
+                fluoroscopy,
+                username: if link_staff {
+                    username.into()
+                } else {
+                    String::new()
+                },
+                work_days: "1111111".into(),
+                work_start: "00:00".into(),
+                work_end: "24:00".into(),
+                active: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("resource");
     }
 }
 

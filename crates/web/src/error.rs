@@ -35,6 +35,7 @@ impl PageError {
             AppError::Expired => PageError::Expired(locale),
             AppError::Invalid(_)
             | AppError::Conflict(_)
+            | AppError::Unavailable(_)
             | AppError::BadCredentials { .. }
             | AppError::Locked { .. } => PageError::BadRequest(locale),
             AppError::Store(e) => {
@@ -191,6 +192,12 @@ impl IntoResponse for ApiError {
                     Current::Patient(p) => serde_json::to_value(crate::api::PatientOut::from(&*p)),
                     Current::Intake(e) => serde_json::to_value(crate::api::IntakeOut::from(&*e)),
                     Current::Plan(p) => serde_json::to_value(crate::api_plans::PlanOut::from(&*p)),
+                    Current::Resource(r) => {
+                        serde_json::to_value(crate::api_schedule::ResourceOut::from(&*r))
+                    }
+                    Current::Session(s) => {
+                        serde_json::to_value(crate::api_plans::SessionOut::from(&*s))
+                    }
                 }
                 .unwrap_or_default();
                 problem(
@@ -198,6 +205,22 @@ impl IntoResponse for ApiError {
                     "conflict",
                     locale,
                     json!({ "current": current }),
+                )
+            }
+            AppError::Unavailable(clashes) => {
+                let out: Vec<_> = clashes
+                    .iter()
+                    .map(|c| crate::api_schedule::clash_out(locale, c))
+                    .collect();
+                let errors: Vec<serde_json::Value> = out
+                    .iter()
+                    .map(|c| json!({ "field": "starts_at", "code": "unavailable", "message": c.message }))
+                    .collect();
+                problem(
+                    StatusCode::CONFLICT,
+                    "unavailable",
+                    locale,
+                    json!({ "errors": errors, "clashes": out }),
                 )
             }
             AppError::Store(e) => {

@@ -79,6 +79,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/en/main.ftl"),
             include_str!("../locales/en/plans.ftl"),
             include_str!("../locales/en/consent.ftl"),
+            include_str!("../locales/en/schedule.ftl"),
         ],
     ),
     (
@@ -87,6 +88,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/ar/main.ftl"),
             include_str!("../locales/ar/plans.ftl"),
             include_str!("../locales/ar/consent.ftl"),
+            include_str!("../locales/ar/schedule.ftl"),
         ],
     ),
 ];

@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_consent;
 pub mod api_expect;
 pub mod api_plans;
+pub mod api_schedule;
 pub mod ctx;
 pub mod documents;
 pub mod error;

@@ -83,7 +83,10 @@ async fn booked_session(server: &TestServer, patient: &str, anaesthesia: &str) -
     )
     .await;
     assert_ok(&decided, StatusCode::OK);
-    let starts_at = (Utc::now() + Duration::days(10)).to_rfc3339();
+    // Each booking in a test gets its own four-hour slot: the fixture has one physician.
+    static SLOT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    let slot = SLOT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let starts_at = (Utc::now() + Duration::days(10) + Duration::hours(4 * slot)).to_rfc3339();
     let session = post(
         server,
         &format!("/api/v1/plans/{plan_id}/sessions"),

@@ -192,6 +192,7 @@ issue-needs-fluoroscopy = يُحقن القرص الفقري تحت التنظي
 issue-no-guidance-for-skin = يُعالَج الوجه وفروة الرأس دون توجيه بالتصوير.
 issue-sedation-needs-fasting = يتطلب التخدير الخفيف قاعدة الصيام في البروتوكول؛ يضبطها المسؤول أولًا.
 issue-outdated = تغيّر هذا النص منذ عرضه. يرجى قراءة النسخة الحالية.
+issue-already-started = بدأت الجلسة: لم يعد ممكنًا نقلها أو إلغاؤها.
 issue-consent-withdrawn = سحب المريض موافقته: لا يمكن حجز شيء آخر حتى يوافق من جديد.
 issue-malformed = تعذرت قراءة الطلب.
 issue-password-mismatch = كلمتا المرور غير متطابقتين.
@@ -203,6 +204,7 @@ problem-locked = محاولات كثيرة
 problem-forbidden = غير مسموح لهذا الدور
 problem-not-found = غير موجود
 problem-expired = انتهت الصلاحية
+problem-unavailable = الموارد غير متاحة في ذلك الوقت
 problem-conflict = غيّره شخص آخر
 problem-internal = حدث خطأ ما
 

@@ -192,6 +192,7 @@ issue-needs-fluoroscopy = A spinal disc is injected under fluoroscopy.
 issue-no-guidance-for-skin = Face and scalp are treated without image guidance.
 issue-sedation-needs-fasting = Sedation needs the protocol's fasting rule; the admin sets it first.
 issue-outdated = This text has changed since it was shown. Please read the current version.
+issue-already-started = The session has begun: it can no longer be moved or cancelled.
 issue-consent-withdrawn = The patient withdrew consent: nothing more can be booked until they consent again.
 issue-malformed = The request could not be read.
 issue-password-mismatch = The two passwords are not the same.
@@ -203,6 +204,7 @@ problem-locked = Too many attempts
 problem-forbidden = Not allowed for this role
 problem-not-found = Not found
 problem-expired = Expired
+problem-unavailable = The resources are not free at that time
 problem-conflict = Changed by someone else
 problem-internal = Something went wrong
 
