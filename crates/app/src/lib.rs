@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod calendar;
 pub mod consent;
 pub mod demo;
 pub mod expectations;

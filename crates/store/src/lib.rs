@@ -8,6 +8,7 @@
 
 mod answers;
 mod audit;
+mod calendar_feeds;
 mod consent;
 mod intake;
 mod outbox;
