@@ -2,7 +2,9 @@
 //! `cargo run --release -p cellpath-schedule --example solve -- --in I --out O
 //! [--time-limit S] [--seed N]`.
 
-use cellpath_schedule::{SolveOptions, check, parse_instance, solution_to_json, solve};
+use cellpath_schedule::{
+    SolveOptions, check, parse_instance, solution_to_json, solve_with_threads,
+};
 use std::time::{Duration, Instant};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -17,6 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let output = value("--out");
     let limit: f64 = value("--time-limit").map_or(Ok(5.0), |v| v.parse())?;
     let seed: u64 = value("--seed").map_or(Ok(0), |v| v.parse())?;
+    let threads: usize = value("--threads").map_or(Ok(0), |v| v.parse())?;
     let started = Instant::now();
     let instance = parse_instance(&std::fs::read_to_string(&input)?)?;
     let mut last = Instant::now();
@@ -32,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             last = Instant::now();
         }
     };
-    let solution = solve(
+    let solution = solve_with_threads(
         &instance,
         SolveOptions {
             time_limit: Duration::from_secs_f64(limit),
@@ -40,6 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             initial: None,
             progress: Some(&mut progress),
         },
+        threads,
     );
     let report = check(&instance, &solution);
     eprintln!(

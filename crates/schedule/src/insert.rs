@@ -87,6 +87,8 @@ struct Search<'a> {
     end_cap: i64,
     /// Lower bound on start(task 0) while searching backward.
     floor0: i64,
+    /// Upper bound on start(task 0) while searching forward.
+    hi0: i64,
     /// Effort spent, to stop pathological searches.
     steps: u64,
 }
@@ -307,15 +309,16 @@ impl<'a> Search<'a> {
         let mut hi = job.lst[k];
         if k == 0 {
             lo = lo.max(t0);
+            hi = hi.min(self.hi0);
             if dur > self.cap {
                 return Err((0, INF));
             }
         } else {
-            hi = hi.min(self.starts[0] + self.cap - dur);
+            hi = hi.min(self.starts[0].saturating_add(self.cap - dur));
         }
         for j in 0..k {
-            lo = lo.max(self.starts[j] - job.d(k, j));
-            hi = hi.min(self.starts[j] + job.d(j, k));
+            lo = lo.max(self.starts[j].saturating_sub(job.d(k, j)));
+            hi = hi.min(self.starts[j].saturating_add(job.d(j, k)));
         }
         let mut from = lo;
         loop {
@@ -368,8 +371,8 @@ impl<'a> Search<'a> {
             lo = lo.max(self.floor0);
         }
         for j in k + 1..n {
-            lo = lo.max(self.starts[j] - job.d(k, j));
-            hi = hi.min(self.starts[j] + job.d(j, k));
+            lo = lo.max(self.starts[j].saturating_sub(job.d(k, j)));
+            hi = hi.min(self.starts[j].saturating_add(job.d(j, k)));
         }
         let mut from = hi;
         loop {
@@ -474,13 +477,21 @@ pub(crate) fn best_insertion(
     if !job.feasible {
         return None;
     }
+    if job.min_span > span_limit {
+        return None;
+    }
     let n = job.n_tasks();
     let mut best: Option<(i64, i64, usize, Vec<i64>)> = None; // (span, start, combo, starts)
 
     // Round 1: no waiting at all, for every choice of the `same` resources.
     for (c, combo) in job.combos.iter().enumerate() {
         let mut search = new_search(job, timelines, combo, job.min_span);
-        if search.forward(0, job.est[0]).is_ok() {
+        if let Some(b) = &best {
+            // Only an earlier start would do.
+            search.hi0 = b.1 - 1;
+        }
+        let ok = search.forward(0, job.est[0]).is_ok();
+        if ok {
             let start = search.starts.iter().copied().min().unwrap_or(0);
             if best.as_ref().is_none_or(|b| start < b.1) {
                 best = Some((job.min_span, start, c, search.starts.clone()));
@@ -574,6 +585,7 @@ fn new_search<'a>(
         cap,
         end_cap: INF,
         floor0: -INF,
+        hi0: INF,
         steps: 0,
     }
 }

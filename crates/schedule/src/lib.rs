@@ -98,12 +98,24 @@ fn problem_bound(problem: &Problem) -> i64 {
 /// rules 1-6, or listed in `unscheduled`. Never panics on a malformed
 /// instance: jobs that cannot be read (see [`Instance::issues`]) stay
 /// unscheduled.
-pub fn solve(instance: &Instance, mut options: SolveOptions<'_>) -> Solution {
+///
+/// Uses one worker thread per available core: independent parts of the
+/// instance (sites, days) are searched side by side, and a core with no
+/// part left searches the hardest part again from another seed.
+pub fn solve(instance: &Instance, options: SolveOptions<'_>) -> Solution {
+    solve_with_threads(instance, options, 0)
+}
+
+/// [`solve`] with at most `threads` worker threads (0: one per core).
+pub fn solve_with_threads(
+    instance: &Instance,
+    mut options: SolveOptions<'_>,
+    threads: usize,
+) -> Solution {
     let started = Instant::now();
     let deadline = started + options.time_limit;
     let problem = Problem::new(instance);
     let bound = problem_bound(&problem);
-    let mut rng = rng::Rng::new(options.seed);
     let mut state = State::new(&problem);
 
     if let Some(initial) = &options.initial {
@@ -118,64 +130,210 @@ pub fn solve(instance: &Instance, mut options: SolveOptions<'_>) -> Solution {
             }
         }
     }
-    if std::env::var_os("SCHED_DEBUG").is_some() {
-        eprintln!("construction done at {:?}", started.elapsed());
-    }
     let never = problem.jobs.iter().filter(|j| !j.feasible).count();
-    let mut component_cost: Vec<i64> = problem
-        .components
+    let components = &problem.components;
+    let lower: Vec<i64> = components
         .iter()
-        .map(|c| state.cost_of(c))
+        .map(|c| c.iter().map(|&j| problem.jobs[j].min_span).sum())
         .collect();
-    let mut component_unscheduled: Vec<usize> = problem
-        .components
+    let initial: Vec<Vec<Option<Placement>>> = components
         .iter()
-        .map(|c| c.iter().filter(|&&j| state.placements[j].is_none()).count())
+        .map(|c| c.iter().map(|&j| state.placements[j].clone()).collect())
         .collect();
-    let total = |costs: &[i64]| UNSCHEDULED_PENALTY * never as i64 + costs.iter().sum::<i64>();
+    let mut best: Vec<(i64, usize)> = components
+        .iter()
+        .map(|c| {
+            let unscheduled = c.iter().filter(|&&j| state.placements[j].is_none()).count();
+            (state.cost_of(c), unscheduled)
+        })
+        .collect();
+    let total = |best: &[(i64, usize)]| Progress {
+        elapsed: started.elapsed(),
+        cost: UNSCHEDULED_PENALTY * never as i64 + best.iter().map(|b| b.0).sum::<i64>(),
+        unscheduled: never + best.iter().map(|b| b.1).sum::<usize>(),
+        lower_bound: bound,
+    };
     if let Some(progress) = options.progress.as_mut() {
-        progress(&Progress {
-            elapsed: started.elapsed(),
-            cost: total(&component_cost),
-            unscheduled: never + component_unscheduled.iter().sum::<usize>(),
-            lower_bound: bound,
-        });
+        progress(&total(&best));
     }
 
-    // Improvement, one component at a time, the biggest share of the time
-    // to the biggest components; time left over by one goes to the next.
-    let mut order: Vec<usize> = (0..problem.components.len()).collect();
-    order.sort_by_key(|&c| problem.components[c].len());
-    let mut remaining_jobs: usize = problem.components.iter().map(Vec::len).sum();
-    for c in order {
-        let jobs = &problem.components[c];
-        let now = Instant::now();
-        let left = deadline.saturating_duration_since(now);
-        let share = left.mul_f64(jobs.len() as f64 / remaining_jobs.max(1) as f64);
-        remaining_jobs -= jobs.len();
-        let lower: i64 = jobs.iter().map(|&j| problem.jobs[j].min_span).sum();
-        let run = ComponentRun {
-            jobs,
-            deadline: now + share,
-            lower_bound: lower,
-        };
-        let mut report = |cost: i64, unscheduled: usize| {
-            component_cost[c] = cost;
-            component_unscheduled[c] = unscheduled;
-            if let Some(progress) = options.progress.as_mut() {
-                progress(&Progress {
-                    elapsed: started.elapsed(),
-                    cost: total(&component_cost),
-                    unscheduled: never + component_unscheduled.iter().sum::<usize>(),
-                    lower_bound: bound,
-                });
+    // Improvement: components biggest first, each worker thread taking the
+    // next one with a share of the time left; a worker with nothing left
+    // to take runs a second search (another seed) on the component furthest
+    // from its bound. The best run of each component wins.
+    let workers = match threads {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    }
+    .max(1);
+    let mut queue: Vec<usize> = (0..components.len())
+        .filter(|&c| best[c].0 > lower[c])
+        .collect();
+    queue.sort_by_key(|&c| std::cmp::Reverse(components[c].len()));
+    let pending_jobs: usize = queue.iter().map(|&c| components[c].len()).sum();
+    let shared = Shared {
+        queue: std::sync::Mutex::new((queue, pending_jobs)),
+        best: std::sync::Mutex::new(best.clone()),
+        done: components
+            .iter()
+            .map(|_| std::sync::atomic::AtomicBool::new(false))
+            .collect(),
+        results: components
+            .iter()
+            .map(|_| std::sync::Mutex::new(None))
+            .collect(),
+    };
+    let (sender, receiver) = std::sync::mpsc::channel::<(usize, i64, usize)>();
+    std::thread::scope(|scope| {
+        for worker in 0..workers {
+            let sender = sender.clone();
+            let (problem, shared, initial, lower) = (&problem, &shared, &initial, &lower);
+            let seed = options.seed;
+            scope.spawn(move || {
+                work(
+                    problem, shared, initial, lower, deadline, workers, seed, worker, &sender,
+                );
+            });
+        }
+        drop(sender);
+        for (c, cost, unscheduled) in receiver {
+            if cost < best[c].0 {
+                best[c] = (cost, unscheduled);
+                if let Some(progress) = options.progress.as_mut() {
+                    progress(&total(&best));
+                }
             }
-        };
-        improve(&mut state, &run, &mut rng, &mut report);
+        }
+    });
+    for (c, result) in shared.results.into_iter().enumerate() {
+        let result = result
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, placements)) = result {
+            for &j in &components[c] {
+                state.unplace(j);
+            }
+            for (&j, p) in components[c].iter().zip(placements) {
+                if let Some(p) = p {
+                    state.place(j, p);
+                }
+            }
+        }
     }
 
     let solution = to_solution(instance, &problem, &state);
     ensure_valid(instance, solution)
+}
+
+/// What the worker threads share.
+struct Shared {
+    /// Components not yet taken, and their number of jobs.
+    queue: std::sync::Mutex<(Vec<usize>, usize)>,
+    /// Best (cost, unscheduled) of each component so far.
+    best: std::sync::Mutex<Vec<(i64, usize)>>,
+    /// A component that reached its bound: every run on it stops.
+    done: Vec<std::sync::atomic::AtomicBool>,
+    /// Best schedule of each component found by a finished run.
+    results: Vec<std::sync::Mutex<Option<ComponentSchedule>>>,
+}
+
+/// A component's cost and the placement of each of its jobs.
+type ComponentSchedule = (i64, Vec<Option<Placement>>);
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// One worker: runs searches until the deadline or until nothing is left.
+#[allow(clippy::too_many_arguments)]
+fn work(
+    problem: &Problem,
+    shared: &Shared,
+    initial: &[Vec<Option<Placement>>],
+    lower: &[i64],
+    deadline: Instant,
+    workers: usize,
+    seed: u64,
+    worker: usize,
+    sender: &std::sync::mpsc::Sender<(usize, i64, usize)>,
+) {
+    let mut replica = 0u64;
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return;
+        }
+        let taken = {
+            let mut queue = lock(&shared.queue);
+            let (list, pending) = &mut *queue;
+            if list.is_empty() {
+                None
+            } else {
+                let c = list.remove(0);
+                let size = problem.components[c].len();
+                let share = (size * workers) as f64 / (*pending).max(1) as f64;
+                *pending -= size;
+                Some((
+                    c,
+                    now + deadline
+                        .saturating_duration_since(now)
+                        .mul_f64(share.min(1.0)),
+                ))
+            }
+        };
+        let (c, until) = match taken {
+            Some(t) => t,
+            None => {
+                // A second search on the component furthest from its bound.
+                let best = lock(&shared.best);
+                let open = (0..problem.components.len())
+                    .filter(|&c| !shared.done[c].load(std::sync::atomic::Ordering::Relaxed))
+                    .filter(|&c| best[c].0 > lower[c])
+                    .max_by_key(|&c| best[c].0 - lower[c]);
+                match open {
+                    Some(c) => (c, deadline),
+                    None => return,
+                }
+            }
+        };
+        replica += 1;
+        let jobs = &problem.components[c];
+        let mut state = State::new(problem);
+        for (&j, p) in jobs.iter().zip(&initial[c]) {
+            if let Some(p) = p {
+                state.place(j, p.clone());
+            }
+        }
+        let run = ComponentRun {
+            jobs,
+            deadline: until,
+            lower_bound: lower[c],
+            stop: &shared.done[c],
+        };
+        let mut rng = rng::Rng::new(
+            seed ^ (c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                ^ (worker as u64 * 1000 + replica).wrapping_mul(0xD1B5_4A32_D192_ED03),
+        );
+        let mut report = |cost: i64, unscheduled: usize| {
+            let mut best = lock(&shared.best);
+            if cost < best[c].0 {
+                best[c] = (cost, unscheduled);
+                let _ = sender.send((c, cost, unscheduled));
+            }
+        };
+        improve(&mut state, &run, &mut rng, &mut report);
+        let cost = state.cost_of(jobs);
+        if cost <= lower[c] {
+            shared.done[c].store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let mut result = lock(&shared.results[c]);
+        if result.as_ref().is_none_or(|(best, _)| cost < *best) {
+            *result = Some((
+                cost,
+                jobs.iter().map(|&j| state.placements[j].clone()).collect(),
+            ));
+        }
+    }
 }
 
 /// Keeps the valid part of a given schedule: each job whose assignments

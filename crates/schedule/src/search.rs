@@ -60,7 +60,13 @@ impl<'p> State<'p> {
 
     /// Places `j` where it fits best; false if it fits nowhere.
     pub(crate) fn insert_best(&mut self, j: usize) -> bool {
-        match best_insertion(self.job(j), &self.timelines, i64::MAX) {
+        self.insert_best_within(j, i64::MAX)
+    }
+
+    /// Places `j` where it fits best with a stay of at most `span_limit`;
+    /// false if it fits nowhere so.
+    pub(crate) fn insert_best_within(&mut self, j: usize, span_limit: i64) -> bool {
+        match best_insertion(self.job(j), &self.timelines, span_limit) {
             Some(p) => {
                 self.place(j, p);
                 true
@@ -96,11 +102,20 @@ pub(crate) struct ComponentRun<'a> {
     pub(crate) jobs: &'a [usize],
     pub(crate) deadline: Instant,
     pub(crate) lower_bound: i64,
+    /// Set when another run reached the bound: stop.
+    pub(crate) stop: &'a std::sync::atomic::AtomicBool,
 }
 
-/// The ruin-and-recreate search on one component; keeps the best schedule
-/// in `state` when it returns. `report(cost_delta)` is called on every
-/// improvement with the new best cost of the component.
+/// Simulated annealing temperatures (minutes of stay) at the start and the
+/// end of a component's time.
+const T_START: f64 = 8.0;
+const T_END: f64 = 0.3;
+/// At most this many jobs are taken out by one move.
+const MAX_RUIN: usize = 14;
+
+/// The ruin-and-recreate search on one component; leaves the best
+/// schedule found in `state`. `report(cost, unscheduled)` is called on
+/// every improvement of the component's best.
 pub(crate) fn improve(
     state: &mut State<'_>,
     run: &ComponentRun<'_>,
@@ -115,97 +130,105 @@ pub(crate) fn improve(
     let problem = state.problem;
     let mut current = state.cost_of(jobs);
     let mut best = current;
-    let mut best_placements: Vec<Option<Placement>> =
-        jobs.iter().map(|&j| state.placements[j].clone()).collect();
     if best <= run.lower_bound {
         return;
     }
+    let mut best_placements: Vec<Option<Placement>> =
+        jobs.iter().map(|&j| state.placements[j].clone()).collect();
     let start = Instant::now();
     let total = run
         .deadline
         .saturating_duration_since(start)
         .as_secs_f64()
         .max(1e-3);
-    let max_ruin = (m / 3).clamp(2, 14);
+    let max_ruin = (m / 3).clamp(2, MAX_RUIN).min(m);
     let min_ruin = 2.min(m);
-    let t_start = 8.0f64;
-    let t_end = 0.3f64;
     let mut iteration: u64 = 0;
-    let mut removed: Vec<usize> = Vec::with_capacity(32);
-    let mut old: Vec<(usize, Option<Placement>)> = Vec::with_capacity(32);
-    let mut to_insert: Vec<usize> = Vec::with_capacity(32);
-    let mut last_improvement = start;
-    let mut temperature = t_start;
+    let mut removed: Vec<usize> = Vec::with_capacity(64);
+    let mut old: Vec<(usize, Option<Placement>)> = Vec::with_capacity(64);
+    let mut to_insert: Vec<usize> = Vec::with_capacity(64);
+    let mut unscheduled: Vec<usize> = Vec::with_capacity(m);
+    let mut temperature = T_START;
     loop {
         if iteration.is_multiple_of(16) {
             let now = Instant::now();
-            if now >= run.deadline {
+            if now >= run.deadline || run.stop.load(std::sync::atomic::Ordering::Relaxed) {
                 break;
             }
-            let progress = (now - start).as_secs_f64() / total;
-            temperature = t_start * (t_end / t_start).powf(progress.min(1.0));
-            let _ = last_improvement;
+            let progress = ((now - start).as_secs_f64() / total).min(1.0);
+            temperature = T_START * (T_END / T_START).powf(progress);
         }
         iteration += 1;
 
         // Ruin.
         let k = min_ruin + rng.below(max_ruin - min_ruin + 1);
         removed.clear();
-        let unscheduled: Vec<usize> = jobs
-            .iter()
-            .copied()
-            .filter(|&j| state.placements[j].is_none())
-            .collect();
-        let strategy = rng.below(10);
-        if !unscheduled.is_empty() && strategy < 5 {
-            let target = unscheduled[rng.below(unscheduled.len())];
-            if strategy < 2 {
-                ruin_resource(state, target, k, rng, &mut removed);
-            } else if !ruin_eject(state, target, rng, &mut removed) {
-                removed.clear();
-                ruin_for_unscheduled(state, jobs, target, k, rng, &mut removed);
-            }
-        } else if strategy < 6 {
-            let placed: Vec<usize> = jobs
-                .iter()
+        unscheduled.clear();
+        unscheduled.extend(
+            jobs.iter()
                 .copied()
-                .filter(|&j| state.placements[j].is_some())
-                .collect();
-            if !placed.is_empty() {
-                let seed = placed[rng.below(placed.len())];
-                ruin_resource(state, seed, k, rng, &mut removed);
+                .filter(|&j| state.placements[j].is_none()),
+        );
+        let roll = rng.below(20);
+        if !unscheduled.is_empty() && roll < 10 {
+            let target = unscheduled[rng.below(unscheduled.len())];
+            match roll {
+                0..5 => {
+                    if !ruin_eject(state, target, rng, &mut removed) {
+                        removed.clear();
+                        ruin_around(state, target, k, rng, &mut removed);
+                    }
+                }
+                5..8 => ruin_resource(state, target, k, rng, &mut removed),
+                _ => ruin_around(state, target, k, rng, &mut removed),
             }
-        } else if strategy < 8 {
-            ruin_related(state, jobs, k, rng, &mut removed);
-        } else if strategy < 9 {
-            ruin_worst(state, jobs, k, rng, &mut removed);
-        } else {
-            ruin_random(state, jobs, k, rng, &mut removed);
+        } else if let Some(seed) = random_placed(state, jobs, rng) {
+            match roll % 10 {
+                0..4 => ruin_around(state, seed, k, rng, &mut removed),
+                4..7 => ruin_resource(state, seed, k, rng, &mut removed),
+                7..9 => {
+                    let worst = worst_of_sample(state, jobs, rng).unwrap_or(seed);
+                    ruin_around(state, worst, k, rng, &mut removed);
+                }
+                _ => ruin_random(state, jobs, k, rng, &mut removed),
+            }
         }
+        removed.sort_unstable();
+        removed.dedup();
         old.clear();
         for &j in &removed {
             old.push((j, state.unplace(j)));
         }
 
-        // Recreate: unscheduled jobs first (they are what costs most),
-        // then the removed ones in a random or greedy order.
+        // Recreate: jobs that were unscheduled first (they cost most), then
+        // the removed ones in a random or greedy order.
         to_insert.clear();
-        let mut others: Vec<usize> = unscheduled
+        let mut waiting: Vec<usize> = unscheduled
             .iter()
             .copied()
-            .filter(|j| !removed.contains(j))
+            .filter(|j| removed.binary_search(j).is_err())
             .collect();
-        rng.shuffle(&mut others);
-        others.truncate(4);
-        for &j in &others {
+        rng.shuffle(&mut waiting);
+        waiting.truncate(3);
+        for &j in &waiting {
             old.push((j, None));
         }
-        to_insert.extend(removed.iter().copied().filter(|&j| old_was_none(&old, j)));
-        to_insert.extend(others.iter().copied());
-        let mut rest: Vec<usize> = removed
+        let mut first: Vec<usize> = old
             .iter()
-            .copied()
-            .filter(|&j| !old_was_none(&old, j))
+            .filter(|(_, p)| p.is_none())
+            .map(|&(j, _)| j)
+            .collect();
+        rng.shuffle(&mut first);
+        first.sort_by(|&a, &b| {
+            problem.jobs[b]
+                .difficulty
+                .total_cmp(&problem.jobs[a].difficulty)
+        });
+        to_insert.extend(first);
+        let mut rest: Vec<usize> = old
+            .iter()
+            .filter(|(_, p)| p.is_some())
+            .map(|&(j, _)| j)
             .collect();
         match rng.below(4) {
             0 => rng.shuffle(&mut rest),
@@ -221,24 +244,44 @@ pub(crate) fn improve(
             }),
         }
         to_insert.extend(rest);
-        for &j in &to_insert {
-            state.insert_best(j);
-        }
 
-        // Accept or undo.
+        // Accept when the cost rises by at most T ln(1/u) (simulated
+        // annealing); stop recreating as soon as that is out of reach.
         let before: i64 = old
             .iter()
             .map(|(_, p)| p.as_ref().map_or(UNSCHEDULED_PENALTY, |p| p.span))
             .sum();
-        let after = state.cost_of(&to_insert);
-        let candidate = current - before + after;
-        let delta = (candidate - current) as f64;
-        let accept = delta <= 0.0 || rng.unit() < (-delta / temperature).exp();
-        if accept {
-            current = candidate;
+        let allowed = (-temperature * rng.unit().max(1e-300).ln()).min(1e15) as i64;
+        let limit = current + allowed;
+        let mut reached: i64 = current - before
+            + to_insert
+                .iter()
+                .map(|&j| problem.jobs[j].min_span)
+                .sum::<i64>();
+        let mut accepted = true;
+        for &j in &to_insert {
+            let floor = problem.jobs[j].min_span;
+            let slack = limit - reached + floor;
+            let span_limit = if slack >= UNSCHEDULED_PENALTY {
+                i64::MAX
+            } else {
+                slack
+            };
+            let cost = if state.insert_best_within(j, span_limit) {
+                state.placements[j].as_ref().map_or(0, |p| p.span)
+            } else {
+                UNSCHEDULED_PENALTY
+            };
+            reached += cost - floor;
+            if reached > limit {
+                accepted = false;
+                break;
+            }
+        }
+        if accepted {
+            current = reached;
             if current < best {
                 best = current;
-                last_improvement = Instant::now();
                 for (slot, &j) in best_placements.iter_mut().zip(jobs) {
                     slot.clone_from(&state.placements[j]);
                 }
@@ -259,12 +302,6 @@ pub(crate) fn improve(
             }
         }
     }
-    if std::env::var_os("SCHED_DEBUG").is_some() {
-        eprintln!(
-            "component of {m}: {iteration} iterations, best {best}, lower {}",
-            run.lower_bound
-        );
-    }
     // Leave the best schedule in the state.
     for &j in jobs {
         state.unplace(j);
@@ -276,144 +313,125 @@ pub(crate) fn improve(
     }
 }
 
-fn old_was_none(old: &[(usize, Option<Placement>)], j: usize) -> bool {
-    old.iter().any(|(o, p)| *o == j && p.is_none())
+/// A random placed job of the component (a few tries), if any.
+fn random_placed(state: &State<'_>, jobs: &[usize], rng: &mut Rng) -> Option<usize> {
+    for _ in 0..16 {
+        let j = jobs[rng.below(jobs.len())];
+        if state.placements[j].is_some() {
+            return Some(j);
+        }
+    }
+    jobs.iter()
+        .copied()
+        .find(|&j| state.placements[j].is_some())
 }
 
-/// The occupied interval `[first start, last end)` of a placed job.
-fn extent(state: &State<'_>, j: usize) -> Option<(i64, i64)> {
-    let p = state.placements[j].as_ref()?;
-    Some((p.start(), p.start() + p.span))
+/// Of a few random placed jobs, the one that waits longest.
+fn worst_of_sample(state: &State<'_>, jobs: &[usize], rng: &mut Rng) -> Option<usize> {
+    let mut worst: Option<(i64, usize)> = None;
+    for _ in 0..8 {
+        let j = jobs[rng.below(jobs.len())];
+        if let Some(p) = &state.placements[j] {
+            let waste = p.span - state.problem.jobs[j].min_span;
+            if worst.is_none_or(|(w, _)| waste > w) {
+                worst = Some((waste, j));
+            }
+        }
+    }
+    worst.map(|(_, j)| j)
 }
 
+/// `k` random placed jobs.
 fn ruin_random(state: &State<'_>, jobs: &[usize], k: usize, rng: &mut Rng, out: &mut Vec<usize>) {
-    let placed: Vec<usize> = jobs
-        .iter()
-        .copied()
-        .filter(|&j| state.placements[j].is_some())
-        .collect();
-    let mut picks = placed;
-    rng.shuffle(&mut picks);
-    out.extend(picks.into_iter().take(k));
-}
-
-/// A seed job and the placed jobs closest to it in time (with some noise).
-fn ruin_related(state: &State<'_>, jobs: &[usize], k: usize, rng: &mut Rng, out: &mut Vec<usize>) {
-    let placed: Vec<usize> = jobs
-        .iter()
-        .copied()
-        .filter(|&j| state.placements[j].is_some())
-        .collect();
-    if placed.is_empty() {
-        return;
-    }
-    let seed = placed[rng.below(placed.len())];
-    let Some((a, b)) = extent(state, seed) else {
-        return;
-    };
-    let seed_resources = &state.problem.jobs[seed].resources;
-    let mut scored: Vec<(f64, usize)> = placed
-        .iter()
-        .map(|&j| {
-            let (s, e) = extent(state, j).unwrap_or((a, b));
-            let gap = (s - b).max(a - e).max(0) as f64;
-            let shared = state.problem.jobs[j]
-                .resources
-                .iter()
-                .filter(|r| seed_resources.binary_search(r).is_ok())
-                .count() as f64;
-            (gap - 2.0 * shared + 40.0 * rng.unit(), j)
-        })
-        .collect();
-    scored.sort_by(|x, y| x.0.total_cmp(&y.0));
-    out.extend(scored.into_iter().take(k).map(|(_, j)| j));
-}
-
-/// Jobs that wait longest, with some noise.
-fn ruin_worst(state: &State<'_>, jobs: &[usize], k: usize, rng: &mut Rng, out: &mut Vec<usize>) {
-    let mut scored: Vec<(f64, usize)> = jobs
-        .iter()
-        .copied()
-        .filter_map(|j| {
-            let p = state.placements[j].as_ref()?;
-            let waste = (p.span - state.problem.jobs[j].min_span) as f64;
-            Some((-(waste + 1.0) * (0.5 + rng.unit()), j))
-        })
-        .collect();
-    scored.sort_by(|x, y| x.0.total_cmp(&y.0));
-    // The worst one plus its neighbours in time.
-    if let Some(&(_, worst)) = scored.first() {
-        out.push(worst);
-        let mut rest = Vec::new();
-        ruin_near(state, jobs, worst, k.saturating_sub(1), rng, &mut rest);
-        out.extend(rest.into_iter().filter(|&j| j != worst));
+    for _ in 0..4 * k {
+        if out.len() >= k {
+            break;
+        }
+        let j = jobs[rng.below(jobs.len())];
+        if state.placements[j].is_some() && !out.contains(&j) {
+            out.push(j);
+        }
     }
 }
 
-fn ruin_near(
-    state: &State<'_>,
-    jobs: &[usize],
-    center: usize,
-    k: usize,
-    rng: &mut Rng,
-    out: &mut Vec<usize>,
-) {
-    let Some((a, b)) = extent(state, center) else {
-        return;
-    };
-    let mut scored: Vec<(f64, usize)> = jobs
-        .iter()
-        .copied()
-        .filter(|&j| j != center)
-        .filter_map(|j| {
-            let (s, e) = extent(state, j)?;
-            let gap = (s - b).max(a - e).max(0) as f64;
-            Some((gap + 40.0 * rng.unit(), j))
-        })
-        .collect();
-    scored.sort_by(|x, y| x.0.total_cmp(&y.0));
-    out.extend(scored.into_iter().take(k).map(|(_, j)| j));
+/// The time a job occupies, or for an unscheduled one a random stretch of
+/// its window as long as its shortest stay.
+fn time_of(state: &State<'_>, j: usize, rng: &mut Rng) -> (i64, i64) {
+    match &state.placements[j] {
+        Some(p) => (p.start(), p.start() + p.span),
+        None => {
+            let job = &state.problem.jobs[j];
+            let lo = job.est.first().copied().unwrap_or(0);
+            let hi = job.lst.first().copied().unwrap_or(lo).max(lo);
+            let s = lo + rng.below((hi - lo + 1).min(1 << 30) as usize) as i64;
+            (s, s + job.min_span)
+        }
+    }
 }
 
-/// For an unscheduled job: the placed jobs in the way of it at a random
-/// start with no waiting (on its candidate resources), then neighbours.
-fn ruin_for_unscheduled(
-    state: &State<'_>,
-    jobs: &[usize],
-    target: usize,
-    k: usize,
-    rng: &mut Rng,
-    out: &mut Vec<usize>,
-) {
-    let job = &state.problem.jobs[target];
-    out.push(target);
-    let anchor_lo = job.est[0];
-    let anchor_hi = job.lst[0].max(anchor_lo);
-    let s0 = anchor_lo + rng.below((anchor_hi - anchor_lo + 1) as usize) as i64;
-    let lo = s0 - 30;
-    let hi = s0 + job.min_span + 30;
-    let mut scored: Vec<(f64, usize)> = jobs
-        .iter()
-        .copied()
-        .filter(|&j| j != target)
-        .filter_map(|j| {
-            let p = state.placements[j].as_ref()?;
-            let other = &state.problem.jobs[j];
-            // Time overlap with the window, on a resource the target may use.
-            let mut hits = 0usize;
-            for (r, a, b) in p.occupations(other) {
-                if a < hi && lo < b && job.resources.binary_search(&r).is_ok() {
-                    hits += 1;
-                }
+/// A job (placed or not) and the `k` placed jobs nearest to it in time on
+/// the resources it may use.
+fn ruin_around(state: &State<'_>, center: usize, k: usize, rng: &mut Rng, out: &mut Vec<usize>) {
+    let (a, b) = time_of(state, center, rng);
+    let widen = 15 + rng.below(90) as i64;
+    let (lo, hi) = (a - widen, b + widen);
+    let mid = (a + b) / 2;
+    let mut found: Vec<(i64, usize)> = Vec::new();
+    for &r in &state.problem.jobs[center].resources {
+        for owner in state.timelines[r].blockers(lo, hi - lo) {
+            if owner == NOBODY || owner as usize == center {
+                continue;
             }
-            if hits == 0 {
-                return None;
+            let j = owner as usize;
+            if found.iter().all(|&(_, o)| o != j)
+                && let Some(p) = &state.placements[j]
+            {
+                let their_mid = p.start() + p.span / 2;
+                found.push(((their_mid - mid).abs() + rng.below(40) as i64, j));
             }
-            Some((-(hits as f64) - 3.0 * rng.unit(), j))
-        })
-        .collect();
-    scored.sort_by(|x, y| x.0.total_cmp(&y.0));
-    out.extend(scored.into_iter().take(k).map(|(_, j)| j));
+        }
+    }
+    found.sort_unstable();
+    out.push(center);
+    out.extend(found.into_iter().take(k).map(|(_, j)| j));
+}
+
+/// Around a job (placed or not): one of its scarcer candidate resources
+/// and the jobs using it in a window of its time, all taken out.
+fn ruin_resource(state: &State<'_>, center: usize, k: usize, rng: &mut Rng, out: &mut Vec<usize>) {
+    let job = &state.problem.jobs[center];
+    // A need, the scarcer the likelier: weight 1 / number of candidates.
+    let needs: Vec<&crate::index::NeedInfo> = job.tasks.iter().flat_map(|t| &t.needs).collect();
+    if needs.is_empty() {
+        return;
+    }
+    let total: f64 = needs.iter().map(|n| 1.0 / n.candidates.len() as f64).sum();
+    let mut pick = rng.unit() * total;
+    let mut chosen = needs[0];
+    for need in &needs {
+        pick -= 1.0 / need.candidates.len() as f64;
+        if pick <= 0.0 {
+            chosen = need;
+            break;
+        }
+    }
+    let r = chosen.candidates[rng.below(chosen.candidates.len())];
+    let (a, b) = time_of(state, center, rng);
+    let widen = 30 + rng.below(120) as i64;
+    let (lo, hi) = (a - widen, b + widen);
+    out.push(center);
+    let mut found: Vec<(i64, usize)> = Vec::new();
+    for owner in state.timelines[r].blockers(lo, hi - lo) {
+        if owner != NOBODY && owner as usize != center {
+            let j = owner as usize;
+            if found.iter().all(|&(_, o)| o != j) {
+                let start = state.placements[j].as_ref().map_or(0, |p| p.start());
+                found.push(((start - (a + b) / 2).abs() + rng.below(30) as i64, j));
+            }
+        }
+    }
+    found.sort_unstable();
+    out.extend(found.into_iter().take(k.max(4)).map(|(_, j)| j));
 }
 
 /// For an unscheduled job: a start with no waiting (tried at a few random
@@ -493,50 +511,4 @@ fn ruin_eject(state: &State<'_>, target: usize, rng: &mut Rng, out: &mut Vec<usi
         }
         None => false,
     }
-}
-
-/// Around a job (placed or not): one of its scarcer candidate resources
-/// and the jobs using it in a window of its time, all taken out.
-fn ruin_resource(state: &State<'_>, center: usize, k: usize, rng: &mut Rng, out: &mut Vec<usize>) {
-    let job = &state.problem.jobs[center];
-    // A need, the scarcer the likelier: weight 1 / number of candidates.
-    let needs: Vec<&crate::index::NeedInfo> = job.tasks.iter().flat_map(|t| &t.needs).collect();
-    if needs.is_empty() {
-        return;
-    }
-    let total: f64 = needs.iter().map(|n| 1.0 / n.candidates.len() as f64).sum();
-    let mut pick = rng.unit() * total;
-    let mut chosen = needs[0];
-    for need in &needs {
-        pick -= 1.0 / need.candidates.len() as f64;
-        if pick <= 0.0 {
-            chosen = need;
-            break;
-        }
-    }
-    let r = chosen.candidates[rng.below(chosen.candidates.len())];
-    let (a, b) = match &state.placements[center] {
-        Some(p) => (p.start(), p.start() + p.span),
-        None => {
-            let lo = job.est[0];
-            let hi = job.lst[0].max(lo);
-            let s = lo + rng.below((hi - lo + 1) as usize) as i64;
-            (s, s + job.min_span)
-        }
-    };
-    let widen = 30 + rng.below(120) as i64;
-    let (lo, hi) = (a - widen, b + widen);
-    out.push(center);
-    let mut found: Vec<(i64, usize)> = Vec::new();
-    for owner in state.timelines[r].blockers(lo, hi - lo) {
-        if owner != NOBODY && owner as usize != center {
-            let j = owner as usize;
-            if !found.iter().any(|&(_, o)| o == j) {
-                let mid = state.placements[j].as_ref().map_or(0, |p| p.start());
-                found.push(((mid - (a + b) / 2).abs() + rng.below(30) as i64, j));
-            }
-        }
-    }
-    found.sort_unstable();
-    out.extend(found.into_iter().take(k.max(4)).map(|(_, j)| j));
 }
