@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_consent;
 pub mod api_expect;
 pub mod api_plans;
+pub mod api_resources;
 pub mod api_schedule;
 pub mod ctx;
 pub mod documents;
@@ -111,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .merge(documents::routes())
         .merge(api_expect::routes())
         .merge(api_consent::routes())
+        .merge(api_resources::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi_json))

@@ -1,12 +1,12 @@
 //! The OpenAPI 3.1 document of the JSON API, served at `/openapi.json`.
 
-use crate::{api, api_consent, api_expect, api_plans};
+use crate::{api, api_consent, api_expect, api_plans, api_resources, api_schedule};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Cellpath API", description = "Patients and intake, site protocols, treatment plans with suitability screening, sessions and their preparation, consent texts and signatures, what to expect and the clinic's answers, and outgoing messages, of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
+    info(title = "Cellpath API", description = "Patients and intake, site protocols, treatment plans with suitability screening, sessions and their preparation, consent texts and signatures, resources with their hours and leave, booking sessions on them, what to expect and the clinic's answers, and outgoing messages, of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
     paths(
         api::list_patients,
         api::create_patient,
@@ -38,6 +38,15 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_expect::answers,
         api_expect::save_answer,
         api_expect::what_to_expect,
+        api_resources::list_resources,
+        api_resources::create_resource,
+        api_resources::update_resource,
+        api_resources::add_leave,
+        api_resources::remove_leave,
+        api_resources::possible_starts,
+        api_resources::move_session,
+        api_resources::cancel_session,
+        api_resources::session_booking,
         crate::healthz,
         crate::readyz,
     ),
@@ -48,7 +57,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_plans::ReadinessReasonOut, api_plans::ReadinessOut, api_plans::PreparationOut, api_plans::BoardLineOut,
         api_plans::TickIn, api_consent::ConsentTextOut, api_consent::ConsentTextIn, api_consent::SignatureOut,
         api_consent::TextToSignOut, api_consent::PlanConsentOut, api_consent::SignatureIn, api_consent::WithdrawalIn,
-        api_consent::DeliveryOut)),
+        api_consent::DeliveryOut, api_schedule::ResourceOut, api_schedule::ClashOut, api_schedule::TakenOut,
+        api_resources::ResourceIn, api_resources::LeaveIn, api_resources::LeaveOut, api_resources::StartsOut,
+        api_resources::MoveIn, api_resources::CancelIn, api_resources::HeldOut, api_resources::BookedStepOut,
+        api_resources::BookingOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
