@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod consent;
 pub mod demo;
 pub mod expectations;
+pub mod optimise;
 pub mod outbox;
 pub mod patients;
 pub mod plans;

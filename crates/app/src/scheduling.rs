@@ -337,7 +337,7 @@ async fn calendars(
     Ok((resources, calendars))
 }
 
-fn explain(resources: &[ResourceRow], clashes: Vec<Clash<ResourceId>>) -> AppError {
+pub(crate) fn explain(resources: &[ResourceRow], clashes: Vec<Clash<ResourceId>>) -> AppError {
     AppError::Unavailable(
         clashes
             .into_iter()
@@ -365,6 +365,16 @@ fn explain(resources: &[ResourceRow], clashes: Vec<Clash<ResourceId>>) -> AppErr
     )
 }
 
+/// The site's calendars over `[from, to)` with every booking.
+pub(crate) async fn calendars_of(
+    tx: &mut Tx,
+    site: SiteId,
+    from: i64,
+    to: i64,
+) -> Result<(Vec<ResourceRow>, Vec<Calendar<ResourceId>>)> {
+    calendars(tx, site, from, to, None).await
+}
+
 /// Books the steps of `session` from `start` on the site's resources, in
 /// the caller's transaction, under the site's booking lock.
 pub(crate) async fn book_steps(
@@ -385,7 +395,7 @@ pub(crate) async fn book_steps(
     Ok(placed)
 }
 
-async fn write_steps(
+pub(crate) async fn write_steps(
     tx: &mut Tx,
     session: SessionId,
     site: SiteId,
@@ -770,7 +780,7 @@ impl App {
         }
         let mut tx = self.begin().await?;
         let session = self.session_in_scope(&mut tx, actor, id).await?;
-        self.refuse_if_started(&mut tx, &session, now).await?;
+        self.refuse_if_started_in(&mut tx, &session, now).await?;
         if session.version != version {
             return Err(AppError::Conflict(crate::Current::Session(Box::new(
                 session,
@@ -812,7 +822,7 @@ impl App {
         Ok(after)
     }
 
-    async fn refuse_if_started(
+    pub(crate) async fn refuse_if_started_in(
         &self,
         tx: &mut Tx,
         session: &TreatmentSession,
@@ -844,7 +854,7 @@ impl App {
         let now = self.now();
         let mut tx = self.begin().await?;
         let session = self.session_in_scope(&mut tx, actor, id).await?;
-        self.refuse_if_started(&mut tx, &session, now).await?;
+        self.refuse_if_started_in(&mut tx, &session, now).await?;
         if session.version != version {
             return Err(AppError::Conflict(crate::Current::Session(Box::new(
                 session,

@@ -235,4 +235,41 @@ both_backends! {
         assert!(matches!(clinic.app.add_resource(clinic.actor(Role::Nurse), clinic.site, &duplicate).await, Err(AppError::Forbidden(_))));
         assert!(matches!(clinic.app.resources(&clinic.other_site_nurse, clinic.site).await, Err(AppError::NotFound)));
     }
+
+    async fn optimising_a_day_removes_waiting_and_applying_it_rebooks_atomically(backend: Backend) {
+        let clinic = Clinic::new(&backend).await;
+        let plans = approved_plans(&clinic, 3).await;
+        let coordinator = clinic.actor(Role::Coordinator);
+        let start = monday_eight();
+        let first = clinic.app.schedule_session(coordinator, plans[0], start).await.expect("first");
+        // Booked at 08:45 the second session's processing waits 15 minutes for the centrifuge.
+        let second = clinic.app.schedule_session(coordinator, plans[1], start + Duration::minutes(45)).await.expect("second");
+        let proposal = clinic.app.propose_day(coordinator, clinic.site, start.date_naive(), std::time::Duration::from_millis(500)).await.expect("proposal");
+        assert_eq!(proposal.before.sessions, 2);
+        assert_eq!(proposal.before.waiting_minutes, 15);
+        assert_eq!(proposal.after.waiting_minutes, 0, "{proposal:?}");
+        assert!(proposal.after.minutes_in_clinic < proposal.before.minutes_in_clinic);
+        assert!(proposal.changes());
+        assert!(proposal.not_placed.is_empty());
+        let sessions: Vec<_> = proposal.sessions.iter().map(|(_, p)| p.clone()).collect();
+        // The text form the apply form carries comes back whole.
+        assert_eq!(cellpath_app::optimise::decode_proposal(&cellpath_app::optimise::encode_proposal(&sessions)), Some(sessions.clone()));
+        // A session changed meanwhile makes the whole proposal stale.
+        let moved = clinic.app.move_session(coordinator, second.id, second.version, start + Duration::hours(5)).await.expect("moved meanwhile");
+        assert!(matches!(clinic.app.apply_day(coordinator, clinic.site, &sessions).await, Err(AppError::Conflict(_))));
+        let day = clinic.app.day_schedule(coordinator, clinic.site, start.date_naive()).await.expect("day");
+        assert!(day.sessions.iter().any(|s| s.session.id == moved.id && s.steps[0].starts_min == moved.starts_at.timestamp() / 60), "nothing half-applied");
+        clinic.app.move_session(coordinator, moved.id, moved.version, start + Duration::minutes(45)).await.expect("back");
+        let proposal = clinic.app.propose_day(coordinator, clinic.site, start.date_naive(), std::time::Duration::from_millis(500)).await.expect("proposal");
+        let sessions: Vec<_> = proposal.sessions.iter().map(|(_, p)| p.clone()).collect();
+        assert_eq!(clinic.app.apply_day(coordinator, clinic.site, &sessions).await.expect("apply"), 2);
+        let day = clinic.app.day_schedule(coordinator, clinic.site, start.date_naive()).await.expect("day");
+        assert_eq!(day.sessions.iter().map(|s| s.waiting()).sum::<i64>(), 0);
+        assert!(find_overlaps(&day.bookings, &day.unavailable).is_empty());
+        assert!(day.sessions.iter().any(|s| s.session.id == first.id));
+        // A third session booked into the optimised day still finds its place.
+        clinic.app.schedule_session(coordinator, plans[2], start + Duration::hours(6)).await.expect("third");
+        // Nurses do not optimise.
+        assert!(matches!(clinic.app.propose_day(clinic.actor(Role::Nurse), clinic.site, start.date_naive(), std::time::Duration::from_millis(100)).await, Err(AppError::Forbidden(_))));
+    }
 }

@@ -584,6 +584,84 @@ fn choose<K: Clone + PartialEq>(
         .collect())
 }
 
+/// Checks a placement proposed from elsewhere (the optimiser): the
+/// template's steps in order with their durations, the lags, every need
+/// given a fitting resource that is free then and not given twice in a
+/// step, and one physician when the template keeps one. The clashes, if any.
+pub fn check_placement<K: Clone + PartialEq>(
+    template: &SessionTemplate,
+    calendars: &[Calendar<K>],
+    placed: &[PlacedStep<K>],
+) -> Result<(), Vec<Clash<K>>> {
+    let mut clashes = Vec::new();
+    let shape_ok = placed.len() == template.steps.len()
+        && placed.iter().zip(&template.steps).all(|(p, t)| {
+            p.step == t.step
+                && p.to - p.from == i64::from(t.minutes)
+                && p.resources.len() == t.needs.len()
+        });
+    let lags_ok = shape_ok
+        && (1..placed.len()).all(|i| {
+            let (min, max) = template.lag_into(i);
+            let gap = placed[i].from - placed[i - 1].to;
+            gap >= i64::from(min) && max.is_none_or(|m| gap <= i64::from(m))
+        });
+    let mut physician: Option<&K> = None;
+    for (p, t) in placed.iter().zip(&template.steps) {
+        for need in &t.needs {
+            let given = p
+                .resources
+                .iter()
+                .find(|(key, _)| *key == need.key)
+                .map(|(_, k)| k);
+            let calendar = given.and_then(|k| calendars.iter().find(|c| c.key == *k));
+            let twice =
+                given.is_some_and(|k| p.resources.iter().filter(|(_, r)| r == k).count() > 1);
+            let other_physician = need.key == NeedKey::Physician
+                && template.same_physician
+                && match (physician, given) {
+                    (Some(first), Some(k)) => first != k,
+                    _ => false,
+                };
+            if need.key == NeedKey::Physician && physician.is_none() {
+                physician = given;
+            }
+            let busy = calendar.and_then(|c| c.clash(p.from, p.to));
+            let fits = calendar.is_some_and(|c| need.fits(c.kind, c.fluoroscopy));
+            if !shape_ok || !lags_ok || !fits || busy.is_some() || twice || other_physician {
+                clashes.push(Clash {
+                    step: p.step,
+                    need: need.key,
+                    from: p.from,
+                    to: p.to,
+                    taken: match (given, busy) {
+                        (Some(k), Some(b)) => vec![(k.clone(), *b)],
+                        _ => vec![],
+                    },
+                });
+            }
+        }
+    }
+    if !shape_ok && clashes.is_empty() {
+        clashes.push(Clash {
+            step: template
+                .steps
+                .first()
+                .map(|s| s.step)
+                .unwrap_or(StepCode::Harvest),
+            need: NeedKey::Room,
+            from: placed.first().map(|p| p.from).unwrap_or_default(),
+            to: placed.last().map(|p| p.to).unwrap_or_default(),
+            taken: vec![],
+        });
+    }
+    if clashes.is_empty() {
+        Ok(())
+    } else {
+        Err(clashes)
+    }
+}
+
 /// Every start on the grid in `[from, to)` at which the whole session fits.
 pub fn possible_starts<K: Clone + PartialEq>(
     template: &SessionTemplate,
@@ -824,6 +902,49 @@ mod tests {
             clashes
                 .iter()
                 .any(|c| c.need == NeedKey::Room && c.taken.is_empty())
+        );
+    }
+
+    #[test]
+    fn a_placement_from_elsewhere_is_checked_step_by_step() {
+        let t = SessionTemplate::for_plan(
+            &plan(
+                CellSource::Adipose,
+                Guidance::Ultrasound,
+                Anaesthesia::Local,
+            ),
+            &Protocol::default(),
+        );
+        let resources = clinic();
+        let placed = place(&t, &resources, 600).expect("fits");
+        assert_eq!(check_placement(&t, &resources, &placed), Ok(()));
+        let mut late = placed.clone();
+        late[1].from += 31;
+        late[1].to += 31;
+        assert!(
+            check_placement(&t, &resources, &late).is_err(),
+            "lag missed"
+        );
+        let mut swapped = placed.clone();
+        for (key, r) in swapped[2].resources.iter_mut() {
+            if *key == NeedKey::Physician {
+                *r = "dr-b";
+            }
+        }
+        assert!(
+            check_placement(&t, &resources, &swapped).is_err(),
+            "two physicians"
+        );
+        let mut busy = resources.clone();
+        busy[0].busy.push(Busy {
+            from: 610,
+            to: 620,
+            reason: BusyReason::Leave,
+        });
+        assert!(check_placement(&t, &busy, &placed).is_err(), "room away");
+        assert!(
+            check_placement(&t, &resources, &placed[..3]).is_err(),
+            "a step missing"
         );
     }
 
