@@ -80,6 +80,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/en/plans.ftl"),
             include_str!("../locales/en/consent.ftl"),
             include_str!("../locales/en/schedule.ftl"),
+            include_str!("../locales/en/timeline.ftl"),
         ],
     ),
     (
@@ -89,6 +90,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/ar/plans.ftl"),
             include_str!("../locales/ar/consent.ftl"),
             include_str!("../locales/ar/schedule.ftl"),
+            include_str!("../locales/ar/timeline.ftl"),
         ],
     ),
 ];

@@ -9,6 +9,7 @@ pub mod api_expect;
 pub mod api_plans;
 pub mod api_resources;
 pub mod api_schedule;
+pub mod calendar_feed;
 pub mod ctx;
 pub mod documents;
 pub mod error;

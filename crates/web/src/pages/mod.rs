@@ -6,6 +6,7 @@ mod auth;
 mod consent;
 mod patients;
 mod plans;
+mod timeline;
 
 use crate::AppState;
 use crate::ctx::{AnonCsrf, CSRF_COOKIE, LANG_COOKIE, Viewer};
@@ -97,6 +98,12 @@ impl Ctx {
                 nav.push(NavItem {
                     href: "/preparation",
                     label: tr(locale, "nav-preparation"),
+                });
+            }
+            if actor.may(Action::ViewSchedule) {
+                nav.push(NavItem {
+                    href: "/schedule",
+                    label: tr(locale, "timeline-nav"),
                 });
             }
             if actor.may(Action::ManageUsers) {
@@ -511,6 +518,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(plans::routes())
         .merge(consent::routes())
+        .merge(timeline::routes())
         .fallback(not_found)
 }
 
