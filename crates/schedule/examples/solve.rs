@@ -23,7 +23,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let instance = parse_instance(&std::fs::read_to_string(&input)?)?;
     let mut last = Instant::now();
+    let mut all_booked: Option<f64> = None;
     let mut progress = |p: &cellpath_schedule::Progress| {
+        if p.unscheduled == 0 && all_booked.is_none() {
+            all_booked = Some(p.elapsed.as_secs_f64());
+        }
         if last.elapsed() > Duration::from_millis(500) || p.elapsed < Duration::from_millis(1) {
             eprintln!(
                 "{:6.2}s cost {} unscheduled {} bound {}",
@@ -47,12 +51,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let report = check(&instance, &solution);
     eprintln!(
-        "cost={} scheduled={} unscheduled={} valid={} wall={:.2}s",
+        "cost={} scheduled={} unscheduled={} valid={} wall={:.2}s all-booked-at={:.2}s",
         report.cost,
         report.scheduled,
         report.unscheduled,
         report.is_valid(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        all_booked.unwrap_or(f64::NAN)
     );
     for v in report.violations.iter().take(10) {
         eprintln!("{v}");

@@ -110,6 +110,10 @@ pub(crate) struct ComponentRun<'a> {
 /// end of a component's time.
 const T_START: f64 = 8.0;
 const T_END: f64 = 0.3;
+/// While jobs are left out, longer stays matter little next to booking
+/// them: the temperature is this many times higher, so the search moves
+/// booked jobs around more freely to make room.
+const HOT_WHILE_UNSCHEDULED: f64 = 25.0;
 /// At most this many jobs are taken out by one move.
 const MAX_RUIN: usize = 14;
 
@@ -149,6 +153,13 @@ pub(crate) fn improve(
     let mut to_insert: Vec<usize> = Vec::with_capacity(64);
     let mut unscheduled: Vec<usize> = Vec::with_capacity(m);
     let mut temperature = T_START;
+    // Jobs changed since the best schedule was last copied (local indices).
+    let mut local = vec![u32::MAX; problem.jobs.len()];
+    for (l, &j) in jobs.iter().enumerate() {
+        local[j] = l as u32;
+    }
+    let mut dirty: Vec<usize> = Vec::with_capacity(m);
+    let mut is_dirty = vec![false; m];
     loop {
         if iteration.is_multiple_of(16) {
             let now = Instant::now();
@@ -251,7 +262,12 @@ pub(crate) fn improve(
             .iter()
             .map(|(_, p)| p.as_ref().map_or(UNSCHEDULED_PENALTY, |p| p.span))
             .sum();
-        let allowed = (-temperature * rng.unit().max(1e-300).ln()).min(1e15) as i64;
+        let hot = if unscheduled.is_empty() {
+            1.0
+        } else {
+            HOT_WHILE_UNSCHEDULED
+        };
+        let allowed = (-temperature * hot * rng.unit().max(1e-300).ln()).min(1e15) as i64;
         let limit = current + allowed;
         let mut reached: i64 = current - before
             + to_insert
@@ -280,10 +296,18 @@ pub(crate) fn improve(
         }
         if accepted {
             current = reached;
+            for &j in &to_insert {
+                let l = local[j] as usize;
+                if !is_dirty[l] {
+                    is_dirty[l] = true;
+                    dirty.push(l);
+                }
+            }
             if current < best {
                 best = current;
-                for (slot, &j) in best_placements.iter_mut().zip(jobs) {
-                    slot.clone_from(&state.placements[j]);
+                for l in dirty.drain(..) {
+                    is_dirty[l] = false;
+                    best_placements[l].clone_from(&state.placements[jobs[l]]);
                 }
                 let n_unscheduled = best_placements.iter().filter(|p| p.is_none()).count();
                 report(best, n_unscheduled);
