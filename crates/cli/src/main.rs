@@ -14,6 +14,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod schedule;
+
 /// Cellpath: stem cell therapy sessions in an outpatient clinic, from
 /// intake to outcomes. Without a subcommand it starts a demo clinic.
 #[derive(Parser)]
@@ -73,6 +75,8 @@ enum Command {
     Token(TokenCommand),
     /// Check the audit trail's hash chain; exits 1 and names the first bad entry when it was tampered with.
     VerifyAudit,
+    /// Solve a scheduling instance file (`--in`, `--out`) or check a solution (`--check`), without the database.
+    Schedule(schedule::ScheduleArgs),
 }
 
 #[derive(Subcommand)]
@@ -414,6 +418,7 @@ async fn run(cli: Cli) -> Result<()> {
             println!("{token}");
             Ok(())
         }
+        Some(Command::Schedule(args)) => schedule::run(&args),
         Some(Command::VerifyAudit) => {
             let app = open(&cli.db).await?;
             match app.verify_audit().await.map_err(app_error)? {
