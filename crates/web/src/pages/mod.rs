@@ -3,9 +3,11 @@
 
 mod admin;
 mod auth;
+mod booking;
 mod consent;
 mod patients;
 mod plans;
+mod resources;
 mod timeline;
 
 use crate::AppState;
@@ -116,6 +118,12 @@ impl Ctx {
                 nav.push(NavItem {
                     href: "/admin/sites",
                     label: tr(locale, "nav-sites"),
+                });
+            }
+            if actor.may(Action::ManageResources) {
+                nav.push(NavItem {
+                    href: "/admin/resources",
+                    label: tr(locale, "nav-resources"),
                 });
             }
             if actor.may(Action::EditProtocol) {
@@ -517,6 +525,8 @@ pub fn routes() -> Router<AppState> {
         .merge(patients::routes())
         .merge(admin::routes())
         .merge(plans::routes())
+        .merge(resources::routes())
+        .merge(booking::routes())
         .merge(consent::routes())
         .merge(timeline::routes())
         .fallback(not_found)

@@ -289,6 +289,12 @@ pub struct SessionLine {
     pub status: String,
     pub protocol_version: String,
     pub href: String,
+    pub id: String,
+    pub version: i64,
+    /// Move and cancel forms: a planned session not begun, for a role that schedules.
+    pub changeable: bool,
+    /// Each booked step with its times and resources.
+    pub steps: Vec<String>,
 }
 
 /// A plan, its screening, decision and sessions, with the forms that act on it.
@@ -313,26 +319,32 @@ pub struct PlanCard {
     pub justification: FieldSpec,
     pub starts_at: FieldSpec,
     pub decision_choices: Vec<Choice>,
+    /// Why the last booking was refused: every clash in words.
+    pub clashes: Vec<String>,
+    /// The free-times search, next to the scheduling form.
+    pub free: super::booking::FreeTimes,
 }
 
 #[derive(Template)]
 #[template(path = "plans.html")]
-struct PlansPage {
+pub(super) struct PlansPage {
     ctx: Ctx,
     patient_id: String,
     name: String,
     banner: Option<String>,
-    plans: Vec<PlanCard>,
+    pub(super) plans: Vec<PlanCard>,
     may_write: bool,
     plan_fields: Vec<FieldSpec>,
     new_plan: FormState,
 }
 
 /// Which form of the plans page failed, to show its problems in place.
-enum FailedForm {
+pub(super) enum FailedForm {
     NewPlan,
     Decision(PlanId),
     Schedule(PlanId),
+    /// A booking refused because resources were taken: every clash in words.
+    Clash(PlanId, Vec<String>),
 }
 
 fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> Vec<&'static str> {
@@ -479,6 +491,10 @@ fn session_line(locale: Locale, session: &TreatmentSession, href: String) -> Ses
             &[("version", locale.number(session.protocol_version))],
         ),
         href,
+        id: session.id.to_string(),
+        version: session.version,
+        changeable: false,
+        steps: Vec::new(),
     }
 }
 
@@ -492,6 +508,10 @@ fn plan_card(
     let record = &view.plan;
     let plan = &record.plan;
     let id = record.id;
+    let clashes = match failed {
+        Some((FailedForm::Clash(plan, messages), _)) if *plan == id => messages.clone(),
+        _ => Vec::new(),
+    };
     let mut take = |wanted: fn(&FailedForm) -> Option<PlanId>| match failed {
         Some((form, _)) if wanted(form) == Some(id) => failed.take().map(|(_, state)| state),
         _ => None,
@@ -501,7 +521,7 @@ fn plan_card(
         _ => None,
     });
     let schedule_failed = take(|f| match f {
-        FailedForm::Schedule(p) => Some(*p),
+        FailedForm::Schedule(p) | FailedForm::Clash(p, _) => Some(*p),
         _ => None,
     });
     let fact = |key: &str, value: String| Fact {
@@ -632,10 +652,12 @@ fn plan_card(
             true,
         ),
         decision_choices: choices(locale, "decision", &["proceed", "decline"]),
+        clashes,
+        free: super::booking::FreeTimes::new(),
     }
 }
 
-async fn plans_page(
+pub(super) async fn plans_page(
     state: &AppState,
     viewer: &Viewer,
     patient_id: PatientId,
@@ -662,10 +684,14 @@ async fn plans_page(
     .unwrap_or_else(|| {
         FormState::from_values([("planned_sessions".to_string(), "1".to_string())].into())
     });
-    let plans = views
+    let mut plans: Vec<PlanCard> = views
         .iter()
         .map(|view| plan_card(locale, actor, view, &views, &mut failed))
         .collect();
+    for (card, view) in plans.iter_mut().zip(&views) {
+        super::booking::add_bookings(state, actor, locale, &mut card.sessions, &view.sessions)
+            .await?;
+    }
     Ok(PlansPage {
         patient_id: patient_id.to_string(),
         name: chart.patient.full_name(),
@@ -831,7 +857,7 @@ async fn decide_plan(
 }
 
 /// A `datetime-local` value, read as UTC (the hint says so).
-fn parse_starts_at(raw: &str) -> Result<DateTime<Utc>, Issues> {
+pub(super) fn parse_starts_at(raw: &str) -> Result<DateTime<Utc>, Issues> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Err(invalid("starts_at", IssueCode::Required));
@@ -871,6 +897,23 @@ async fn schedule_session(
                 &issues,
             )
             .await
+        }
+        Err(AppError::Unavailable(clashes)) => {
+            let messages = clashes
+                .iter()
+                .map(|c| crate::api_schedule::clash_message(locale, c))
+                .collect();
+            let mut failed = FormState::from_values(form.0);
+            failed.banner = Some(tr(locale, "schedule-unavailable"));
+            let page = plans_page(
+                &state,
+                &viewer,
+                patient_id,
+                Some((FailedForm::Clash(plan_id, messages), failed)),
+                None,
+            )
+            .await?;
+            render_status(locale, StatusCode::CONFLICT, &page)
         }
         Err(other) => Err(PageError::from_app(locale, other)),
     }
