@@ -240,4 +240,56 @@ both_backends! {
         assert!(html.contains("dir=\"rtl\""));
         assert!(html.contains("Dr Test: محجوز"), "{html}");
     }
+
+    async fn free_times_book_and_a_session_is_moved_and_cancelled_from_the_plan_page(backend: Backend) {
+        let server = TestServer::start(&backend).await;
+        let (patient, plan) = approved_plan(&server, "Yusuf").await;
+        let client = signed_in(&server, "coordinator").await;
+        let plans = server.url(&format!("/patients/{patient}/plans"));
+        let (_, html) = page(&client, plans.clone()).await;
+        assert!(html.contains(&format!("id=\"free-{plan}\"")), "the free-times form is offered");
+        let csrf = csrf_of(&html).expect("csrf");
+        let day = (Utc::now() + Duration::days(14)).date_naive();
+        let (status, html) = page(&client, server.url(&format!("/patients/{patient}/plans/{plan}/starts?from={day}&to={day}"))).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        let list = html.find(&format!("id=\"starts-{plan}\"")).expect("free starts listed");
+        let marker = "name=\"starts_at\" value=\"";
+        let start = html[list..].find(marker).expect("a start") + list + marker.len();
+        let value = html[start..start + 16].to_string();
+        assert!(value.starts_with(&day.to_string()), "{value}");
+        let (_, refused) = page(&client, server.url(&format!("/patients/{patient}/plans/{plan}/starts?from={day}&to=someday"))).await;
+        assert!(refused.contains(&format!("id=\"free-error-{plan}\"")));
+
+        let booked = post(&client, server.url(&format!("/patients/{patient}/plans/{plan}/sessions")), &[("csrf", &csrf), ("starts_at", &value)]).await;
+        assert_eq!(booked.status(), StatusCode::SEE_OTHER);
+        let (_, html) = page(&client, plans.clone()).await;
+        assert!(html.contains("Harvest ") && html.contains("Dr Test"), "the steps show their resources: {html}");
+        let move_at = html.find("action=\"/sessions/").expect("move form") + "action=\"".len();
+        let end = html[move_at..].find('"').expect("end");
+        let move_url = html[move_at..move_at + end].to_string();
+        assert!(move_url.ends_with("/move"));
+        let cancel_url = move_url.replace("/move", "/cancel");
+        let patient_id = patient.to_string();
+
+        let past = (Utc::now() - Duration::days(1)).format("%Y-%m-%dT%H:%M").to_string();
+        let refused = post(&client, server.url(&move_url), &[("csrf", &csrf), ("version", "1"), ("patient", &patient_id), ("starts_at", &past)]).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(strip_isolation(&refused.text().await.expect("body")).contains("The session was not changed"));
+        let later = format!("{}T09:00", day + Duration::days(1));
+        let moved = post(&client, server.url(&move_url), &[("csrf", &csrf), ("version", "1"), ("patient", &patient_id), ("starts_at", &later)]).await;
+        assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+        let stale = post(&client, server.url(&cancel_url), &[("csrf", &csrf), ("version", "1"), ("patient", &patient_id)]).await;
+        assert_eq!(stale.status(), StatusCode::CONFLICT);
+        let cancelled = post(&client, server.url(&cancel_url), &[("csrf", &csrf), ("version", "2"), ("patient", &patient_id)]).await;
+        assert_eq!(cancelled.status(), StatusCode::SEE_OTHER);
+        let (_, html) = page(&client, plans).await;
+        assert!(html.contains("Cancelled"));
+        assert!(!html.contains(&move_url), "a cancelled session offers no move");
+
+        let nurse = signed_in(&server, "nurse").await;
+        let (_, html) = page(&nurse, server.url(&format!("/patients/{patient}/plans"))).await;
+        assert!(!html.contains("/move\""), "a nurse does not move sessions");
+        let (status, _) = page(&nurse, server.url(&format!("/patients/{patient}/plans/{plan}/starts?from={day}&to={day}"))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
 }
