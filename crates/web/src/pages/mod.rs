@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod booking;
 mod consent;
+mod optimise;
 mod patients;
 mod plans;
 mod resources;
@@ -528,6 +529,7 @@ pub fn routes() -> Router<AppState> {
         .merge(resources::routes())
         .merge(booking::routes())
         .merge(consent::routes())
+        .merge(optimise::routes())
         .merge(timeline::routes())
         .fallback(not_found)
 }
