@@ -1,7 +1,7 @@
 //! The day and week timelines on both engines, against the real server:
 //! every booked step on its resource's row and on its patient's row, the
-//! patient's waiting, an off-duty block, Arabic right to left, and the
-//! roles that may not look.
+//! patient's waiting, an off-duty block, a booking on leave outlined as a
+//! conflict, Arabic right to left, and the roles that may not look.
 
 use cellpath_app::scheduling::ResourceDraft;
 use cellpath_domain::plan::PlanDraft;
@@ -259,5 +259,31 @@ both_backends! {
         let lab = signed_in(&server, "lab_tech").await;
         let (status, _) = page(&lab, server.url("/schedule/not-a-date")).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    async fn a_booking_on_leave_is_outlined_as_a_conflict(backend: Backend) {
+        let server = TestServer::start(&backend).await;
+        let app = &server.clinic.app;
+        let date = (Utc::now() + Duration::days(4)).date_naive();
+        booked_patient(&server, "Nadia", date, 9).await;
+        let admin = server.clinic.actor(Role::Admin);
+        let doctor = app
+            .resources(admin, server.clinic.site)
+            .await
+            .expect("resources")
+            .into_iter()
+            .find(|r| r.name == "Dr Test")
+            .expect("Dr Test");
+        let day = date.to_string();
+        app.add_leave(admin, doctor.id, &day, &day, "Conference")
+            .await
+            .expect("leave after the booking");
+        let coordinator = signed_in(&server, "coordinator").await;
+        let (status, html) = page(&coordinator, server.url(&format!("/schedule/{date}"))).await;
+        assert_eq!(status, StatusCode::OK);
+        let row = row_of(&html, "Dr Test");
+        assert!(row.contains("class=\"tl-clash\""), "{row}");
+        assert!(row.contains("<title>Dr Test: on leave or out of service 00:00–24:00</title>"), "{row}");
+        assert!(!row_of(&html, "Nurse Test").contains("tl-clash"));
     }
 }
