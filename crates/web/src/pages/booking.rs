@@ -23,6 +23,9 @@ use chrono::{Duration, NaiveDate};
 /// At most this many free starts are offered as buttons.
 const MAX_STARTS: usize = 48;
 
+/// Minutes between two starts offered (the five-minute grid would fill the list with one morning).
+const SPACING: i64 = 30;
+
 /// The free-times form of a plan and, once searched, what it found.
 #[derive(Default)]
 pub struct FreeTimes {
@@ -144,9 +147,20 @@ async fn free_times(
     card.free.searched = true;
     match found {
         Ok(starts) => {
-            card.free.starts = starts
+            let mut shown: Vec<chrono::DateTime<chrono::Utc>> = Vec::new();
+            for at in starts {
+                if shown.len() == MAX_STARTS {
+                    break;
+                }
+                if shown
+                    .last()
+                    .is_none_or(|last| at - *last >= Duration::minutes(SPACING))
+                {
+                    shown.push(at);
+                }
+            }
+            card.free.starts = shown
                 .into_iter()
-                .take(MAX_STARTS)
                 .map(|at| Choice {
                     value: at.format("%Y-%m-%dT%H:%M").to_string(),
                     label: locale.date_time(at),
