@@ -122,8 +122,14 @@ both_backends! {
         let (_, html) = page(&coordinator, url.clone()).await;
         assert!(html.contains("dir=\"rtl\""));
         assert!(html.contains("تحسين اليوم"));
+        // The day's timeline offers it to those who book, not to nurses.
+        let day_url = server.url(&format!("/schedule/{}?site={site}", start.date_naive()));
+        let (_, timeline) = page(&coordinator, day_url.clone()).await;
+        assert!(timeline.contains("id=\"optimise-link\""), "{timeline}");
         // A nurse may not optimise.
         let nurse = signed_in(&server, "nurse").await;
+        let (_, timeline) = page(&nurse, day_url).await;
+        assert!(!timeline.contains("id=\"optimise-link\""));
         let (status, _) = page(&nurse, url).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
     }

@@ -429,6 +429,8 @@ struct DayPage {
     next_href: String,
     today_href: String,
     week_href: String,
+    /// "Optimise this day", for those who may book.
+    optimise_href: Option<String>,
     resources_href: String,
     patients_href: String,
     width: i64,
@@ -513,6 +515,9 @@ async fn day(
         next_href: href(date + Duration::days(1), view),
         today_href: href(state.app.now().date_naive(), view),
         week_href: format!("/schedule/week/{date}?site={site}"),
+        optimise_href: actor
+            .may(Action::ScheduleSession)
+            .then(|| format!("/optimise/{date}?site={site}")),
         resources_href: href(date, "resources"),
         patients_href: href(date, "patients"),
         width: scale.width(),
