@@ -14,7 +14,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use cellpath_app::AppError;
-use cellpath_app::optimise::{DAY_TIME_LIMIT, DayMetrics, DayProposal, decode_proposal, encode_proposal};
+use cellpath_app::optimise::{
+    DAY_TIME_LIMIT, DayMetrics, DayProposal, decode_proposal, encode_proposal,
+};
 use cellpath_domain::{Action, Locale, SiteId};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -61,15 +63,27 @@ pub struct OptimisePage {
 }
 
 fn hhmm(locale: Locale, minute: i64) -> String {
-    locale.digits(&format!("{:02}:{:02}", minute.rem_euclid(1440) / 60, minute.rem_euclid(60)))
+    locale.digits(&format!(
+        "{:02}:{:02}",
+        minute.rem_euclid(1440) / 60,
+        minute.rem_euclid(60)
+    ))
 }
 
 fn minutes(locale: Locale, n: i64) -> String {
-    tr_args(locale, "optimise-minutes", &[("n", locale.digits(&n.to_string()))])
+    tr_args(
+        locale,
+        "optimise-minutes",
+        &[("n", locale.digits(&n.to_string()))],
+    )
 }
 
 fn metric_lines(locale: Locale, before: &DayMetrics, after: &DayMetrics) -> Vec<MetricLine> {
-    let last = |m: &DayMetrics| m.last_end.map(|e| hhmm(locale, e)).unwrap_or_else(|| "–".into());
+    let last = |m: &DayMetrics| {
+        m.last_end
+            .map(|e| hhmm(locale, e))
+            .unwrap_or_else(|| "–".into())
+    };
     vec![
         MetricLine {
             label: tr(locale, "optimise-waiting"),
@@ -98,13 +112,22 @@ fn metric_lines(locale: Locale, before: &DayMetrics, after: &DayMetrics) -> Vec<
     ]
 }
 
-fn page(viewer: &Viewer, site: SiteId, proposal: &DayProposal, banner: Option<String>) -> OptimisePage {
+fn page(
+    viewer: &Viewer,
+    site: SiteId,
+    proposal: &DayProposal,
+    banner: Option<String>,
+) -> OptimisePage {
     let locale = viewer.locale;
     let moves = proposal
         .sessions
         .iter()
         .map(|(current, proposed)| {
-            let before = current.steps.first().map(|s| s.starts_min).unwrap_or_default();
+            let before = current
+                .steps
+                .first()
+                .map(|s| s.starts_min)
+                .unwrap_or_default();
             let after = proposed.steps.first().map(|s| s.from).unwrap_or_default();
             let span = proposed.steps.last().map(|s| s.to).unwrap_or_default() - after;
             MoveLine {
@@ -178,7 +201,9 @@ async fn apply(
     let site = chosen_site(&viewer, actor, Some(&form.get("site")))?;
     let proposal = decode_proposal(&form.get("proposal")).ok_or(PageError::BadRequest(locale))?;
     match state.app.apply_day(actor, site, &proposal).await {
-        Ok(_) => Ok(Redirect::to(&format!("/schedule/{date}?site={site}&applied=1")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/schedule/{date}?site={site}&applied=1")).into_response())
+        }
         Err(AppError::Conflict(_) | AppError::Unavailable(_) | AppError::Invalid(_)) => {
             // The day changed since the proposal: propose again from what is booked now.
             let fresh = state
