@@ -33,6 +33,8 @@ pub(crate) struct TaskInfo {
     pub(crate) needs: Vec<NeedInfo>,
     /// Two needs of this task share a candidate: resources must be matched.
     pub(crate) needs_overlap: bool,
+    /// Needs in the order the search tries them: fewest candidates first.
+    pub(crate) order: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -251,10 +253,22 @@ fn index_job(
                 .iter()
                 .any(|b| a.candidates.iter().any(|r| b.candidates.contains(r)))
         });
+        let mut order: Vec<usize> = (0..needs.len()).collect();
+        order.sort_by_key(|&x| {
+            (
+                if needs[x].group.is_some() {
+                    1
+                } else {
+                    needs[x].candidates.len()
+                },
+                x,
+            )
+        });
         tasks.push(TaskInfo {
             duration: t.duration,
             needs,
             needs_overlap,
+            order,
         });
     }
     let groups: Vec<Vec<usize>> = groups.into_iter().map(Option::unwrap_or_default).collect();

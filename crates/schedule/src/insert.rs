@@ -160,6 +160,27 @@ impl<'a> Search<'a> {
     /// candidate that leaves the smallest gap before it; None if impossible.
     fn choose(&self, task: &TaskInfo, x: i64) -> Option<Vec<usize>> {
         let d = task.duration;
+        let fit = |r: usize| {
+            let tl = &self.timelines[r];
+            let left = x.saturating_sub(tl.gap_start_before(x));
+            let right = tl.gap_end_after(x + d).saturating_sub(x + d);
+            (left, right, r)
+        };
+        if !task.needs_overlap {
+            // Each need on its own: the tightest free candidate.
+            let mut out = Vec::with_capacity(task.needs.len());
+            for need in &task.needs {
+                let best = self
+                    .candidates(need)
+                    .iter()
+                    .copied()
+                    .filter(|&r| self.is_free(r, x, d))
+                    .map(fit)
+                    .min()?;
+                out.push(best.2);
+            }
+            return Some(out);
+        }
         let mut options: Vec<Vec<usize>> = Vec::with_capacity(task.needs.len());
         for need in &task.needs {
             let mut free: Vec<(i64, i64, usize)> = self
@@ -167,21 +188,13 @@ impl<'a> Search<'a> {
                 .iter()
                 .copied()
                 .filter(|&r| self.is_free(r, x, d))
-                .map(|r| {
-                    let tl = &self.timelines[r];
-                    let left = x.saturating_sub(tl.gap_start_before(x));
-                    let right = tl.gap_end_after(x + d).saturating_sub(x + d);
-                    (left, right, r)
-                })
+                .map(fit)
                 .collect();
             if free.is_empty() {
                 return None;
             }
             free.sort_unstable();
             options.push(free.into_iter().map(|(_, _, r)| r).collect());
-        }
-        if !task.needs_overlap {
-            return Some(options.iter().map(|o| o[0]).collect());
         }
         match_distinct(&options)
     }
@@ -198,7 +211,8 @@ impl<'a> Search<'a> {
             }
             self.steps += 1;
             let mut stable = true;
-            for need in &task.needs {
+            for &x_need in &task.order {
+                let need = &task.needs[x_need];
                 let mut best = i64::MAX;
                 for &r in self.candidates(need) {
                     let y = self.free_from(r, x, d);
@@ -240,7 +254,8 @@ impl<'a> Search<'a> {
             }
             self.steps += 1;
             let mut stable = true;
-            for need in &task.needs {
+            for &x_need in &task.order {
+                let need = &task.needs[x_need];
                 let mut best: Option<i64> = None;
                 for &r in self.candidates(need) {
                     if let Some(y) = self.free_until(r, x, d, floor)

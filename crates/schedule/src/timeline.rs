@@ -10,9 +10,16 @@
 /// One resource's busy intervals.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Timeline {
-    intervals: Vec<(i64, i64)>,
-    /// The job booked in each interval, `NOBODY` for unavailable windows.
-    owners: Vec<u32>,
+    slots: Vec<Slot>,
+}
+
+/// One busy interval `[start, end)` and who holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    start: i64,
+    end: i64,
+    /// The job booked in it, `NOBODY` for an unavailable window.
+    owner: u32,
 }
 
 /// The owner of an unavailable window.
@@ -24,38 +31,36 @@ impl Timeline {
     pub(crate) fn with_windows(windows: impl IntoIterator<Item = (i64, i64)>) -> Self {
         let mut sorted: Vec<(i64, i64)> = windows.into_iter().filter(|(a, b)| a <= b).collect();
         sorted.sort_unstable();
-        let mut merged: Vec<(i64, i64)> = Vec::with_capacity(sorted.len());
+        let mut slots: Vec<Slot> = Vec::with_capacity(sorted.len());
         for (a, b) in sorted {
-            if let Some(last) = merged.last_mut()
-                && a < last.1
-                && last.0 < b
+            if let Some(last) = slots.last_mut()
+                && a < last.end
+                && last.start < b
             {
-                last.1 = last.1.max(b);
+                last.end = last.end.max(b);
                 continue;
             }
-            // A zero-length window sitting strictly inside the previous one
-            // collides with it (handled above); otherwise keep it apart.
-            merged.push((a, b));
+            slots.push(Slot {
+                start: a,
+                end: b,
+                owner: NOBODY,
+            });
         }
-        let owners = vec![NOBODY; merged.len()];
-        Timeline {
-            intervals: merged,
-            owners,
-        }
+        Timeline { slots }
     }
 
     /// The first index whose interval ends after `x`.
     #[inline]
     fn first_ending_after(&self, x: i64) -> usize {
-        self.intervals.partition_point(|&(_, b)| b <= x)
+        self.slots.partition_point(|s| s.end <= x)
     }
 
     /// True when `[x, x + d)` collides with nothing.
     #[inline]
     pub(crate) fn is_free(&self, x: i64, d: i64) -> bool {
         let i = self.first_ending_after(x);
-        match self.intervals.get(i) {
-            Some(&(a, _)) => a >= x + d,
+        match self.slots.get(i) {
+            Some(s) => s.start >= x + d,
             None => true,
         }
     }
@@ -65,10 +70,10 @@ impl Timeline {
     pub(crate) fn earliest_free(&self, x: i64, d: i64) -> i64 {
         let mut y = x;
         let mut i = self.first_ending_after(y);
-        while let Some(&(a, b)) = self.intervals.get(i) {
-            // Here b > y; the interval collides unless it starts late enough.
-            if a < y + d {
-                y = b;
+        while let Some(s) = self.slots.get(i) {
+            // Here s.end >= y; it collides unless it starts late enough.
+            if s.start < y + d {
+                y = y.max(s.end);
                 i += 1;
             } else {
                 break;
@@ -87,16 +92,16 @@ impl Timeline {
                 return None;
             }
             // Intervals from here on start too late to collide with [y, y + d).
-            let j = self.intervals.partition_point(|&(a, _)| a < y + d);
+            let j = self.slots.partition_point(|s| s.start < y + d);
             if j == 0 {
                 return Some(y);
             }
-            let (a, b) = self.intervals[j - 1];
+            let s = self.slots[j - 1];
             // Ends are non-decreasing: if this one ends by y, all earlier ones do.
-            if b <= y {
+            if s.end <= y {
                 return Some(y);
             }
-            y = a - d;
+            y = s.start - d;
         }
     }
 
@@ -108,50 +113,58 @@ impl Timeline {
         if i == 0 {
             i64::MIN
         } else {
-            self.intervals[i - 1].1
+            self.slots[i - 1].end
         }
     }
 
     /// The start of the first interval starting at or after `x`, or `i64::MAX`.
     #[inline]
     pub(crate) fn gap_end_after(&self, x: i64) -> i64 {
-        let i = self.intervals.partition_point(|&(a, _)| a < x);
-        self.intervals.get(i).map_or(i64::MAX, |&(a, _)| a)
+        let i = self.slots.partition_point(|s| s.start < x);
+        self.slots.get(i).map_or(i64::MAX, |s| s.start)
     }
 
     /// Books `[a, b)` for job `owner`; the caller has checked it is free.
     pub(crate) fn insert(&mut self, a: i64, b: i64, owner: u32) {
-        let i = self.intervals.partition_point(|&iv| iv < (a, b));
-        self.intervals.insert(i, (a, b));
-        self.owners.insert(i, owner);
+        let i = self.slots.partition_point(|s| (s.start, s.end) < (a, b));
+        self.slots.insert(
+            i,
+            Slot {
+                start: a,
+                end: b,
+                owner,
+            },
+        );
     }
 
     /// The owners of the intervals colliding with `[x, x + d)` (`NOBODY`
     /// for an unavailable window), in time order.
     pub(crate) fn blockers(&self, x: i64, d: i64) -> impl Iterator<Item = u32> + '_ {
         let i = self.first_ending_after(x);
-        self.intervals[i..]
+        self.slots[i..]
             .iter()
-            .zip(&self.owners[i..])
-            .take_while(move |&(&(a, _), _)| a < x + d)
-            .filter(move |&(&(_, b), _)| x < b)
-            .map(|(_, &o)| o)
+            .take_while(move |s| s.start < x + d)
+            .filter(move |s| x < s.end)
+            .map(|s| s.owner)
     }
 
     /// Frees `[a, b)`, booked earlier by `insert`.
     pub(crate) fn remove(&mut self, a: i64, b: i64) {
-        let i = self.intervals.partition_point(|&iv| iv < (a, b));
-        if self.intervals.get(i) == Some(&(a, b)) {
-            self.intervals.remove(i);
-            self.owners.remove(i);
+        let i = self.slots.partition_point(|s| (s.start, s.end) < (a, b));
+        if self
+            .slots
+            .get(i)
+            .is_some_and(|s| s.start == a && s.end == b)
+        {
+            self.slots.remove(i);
         } else {
             debug_assert!(false, "removing an interval that was never booked");
         }
     }
 
     #[cfg(test)]
-    pub(crate) fn intervals(&self) -> &[(i64, i64)] {
-        &self.intervals
+    pub(crate) fn intervals(&self) -> Vec<(i64, i64)> {
+        self.slots.iter().map(|s| (s.start, s.end)).collect()
     }
 }
 
@@ -193,7 +206,7 @@ mod tests {
                     t.insert(a, a + d, 0);
                 }
             }
-            let iv = t.intervals().to_vec();
+            let iv = t.intervals();
             for w in iv.windows(2) {
                 assert!(!collides(w[0].0, w[0].1, w[1].0, w[1].1), "{iv:?}");
                 assert!(w[0].1 <= w[1].1, "{iv:?}");
