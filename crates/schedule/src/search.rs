@@ -114,6 +114,9 @@ const T_END: f64 = 0.3;
 /// them: the temperature is this many times higher, so the search moves
 /// booked jobs around more freely to make room.
 const HOT_WHILE_UNSCHEDULED: f64 = 25.0;
+/// Moves a second the cooling schedule plans for (about what one core of
+/// a small shared machine makes on a clinic day).
+const MOVES_PER_SECOND: f64 = 25_000.0;
 /// At most this many jobs are taken out by one move.
 const MAX_RUIN: usize = 14;
 
@@ -166,7 +169,10 @@ pub(crate) fn improve(
             if now >= run.deadline || run.stop.load(std::sync::atomic::Ordering::Relaxed) {
                 break;
             }
-            let progress = ((now - start).as_secs_f64() / total).min(1.0);
+            // Cooling follows the moves made, not the clock, so that a seed
+            // gives the same moves whatever the machine: only where the
+            // time limit stops them depends on its speed.
+            let progress = (iteration as f64 / (total * MOVES_PER_SECOND)).min(1.0);
             temperature = T_START * (T_END / T_START).powf(progress);
         }
         iteration += 1;
