@@ -10,8 +10,8 @@
 mod browser_support;
 
 use browser_support::{
-    ChromeDriver, Screenshots, attr, body_text, choose, click, find, find_all, is_present, path,
-    run_in_browser, scroll_to, sign_in, text, type_into, wait_for,
+    ChromeDriver, Screenshots, attr, body_text, choose, click, find, find_all, in_fresh_browser,
+    is_present, path, scroll_to, sign_in, text, type_into, wait_for,
 };
 use cellpath_app::Actor;
 use cellpath_domain::consent::{ConsentState, SignatureDraft};
@@ -22,7 +22,6 @@ use cellpath_test_support::{Backend, PASSWORD, TestServer, patient_draft, strip_
 use cellpath_web::i18n::{tr, tr_args};
 use fantoccini::Client;
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -103,26 +102,6 @@ async fn screening_plans_consent_and_preparation_in_the_browser() {
         eprintln!("  {}", shot.display());
     }
     drop(driver);
-}
-
-/// Runs one scenario in a new Chromium session with its own profile.
-async fn in_fresh_browser<F, Fut>(
-    driver: &ChromeDriver,
-    name: &str,
-    server: Arc<TestServer>,
-    shots: Screenshots,
-    scenario: F,
-) -> Screenshots
-where
-    F: FnOnce(Arc<TestServer>, Client, Screenshots) -> Fut,
-    Fut: Future<Output = Screenshots> + Send + 'static,
-{
-    let started = Instant::now();
-    let profile = tempfile::tempdir().expect("profile directory");
-    let client = driver.browser(profile.path()).await;
-    let shots = run_in_browser(client.clone(), scenario(server, client, shots)).await;
-    eprintln!("scenario {name}: {:.1} s", started.elapsed().as_secs_f64());
-    shots
 }
 
 /// Scenario 1: the physician writes a knee plan for a patient on an NSAID

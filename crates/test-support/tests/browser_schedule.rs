@@ -10,7 +10,7 @@
 mod browser_support;
 
 use browser_support::{
-    ChromeDriver, Screenshots, attr, click, find_all, is_present, run_in_browser, scroll_to,
+    ChromeDriver, Screenshots, attr, click, find_all, in_fresh_browser, is_present, scroll_to,
     set_date, sign_in, text, wait_for,
 };
 use cellpath_app::scheduling::find_overlaps;
@@ -19,7 +19,6 @@ use cellpath_domain::{PatientId, PlanId, Role};
 use cellpath_test_support::{Backend, TestServer, patient_draft, strip_isolation};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use fantoccini::Client;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -85,25 +84,6 @@ async fn booking_optimising_and_reading_the_schedule_in_the_browser() {
         eprintln!("  {}", shot.display());
     }
     drop(driver);
-}
-
-async fn in_fresh_browser<F, Fut>(
-    driver: &ChromeDriver,
-    name: &str,
-    server: Arc<TestServer>,
-    shots: Screenshots,
-    scenario: F,
-) -> Screenshots
-where
-    F: FnOnce(Arc<TestServer>, Client, Screenshots) -> Fut,
-    Fut: Future<Output = Screenshots> + Send + 'static,
-{
-    let started = Instant::now();
-    let profile = tempfile::tempdir().expect("profile directory");
-    let client = driver.browser(profile.path()).await;
-    let shots = run_in_browser(client.clone(), scenario(server, client, shots)).await;
-    eprintln!("scenario {name}: {:.1} s", started.elapsed().as_secs_f64());
-    shots
 }
 
 /// Scenario 1: the coordinator asks for a time when the only physician is

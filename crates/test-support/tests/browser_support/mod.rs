@@ -132,6 +132,26 @@ where
     }
 }
 
+/// Runs one scenario in a new Chromium session with its own profile.
+pub async fn in_fresh_browser<F, Fut>(
+    driver: &ChromeDriver,
+    name: &str,
+    server: std::sync::Arc<TestServer>,
+    shots: Screenshots,
+    scenario: F,
+) -> Screenshots
+where
+    F: FnOnce(std::sync::Arc<TestServer>, Client, Screenshots) -> Fut,
+    Fut: Future<Output = Screenshots> + Send + 'static,
+{
+    let started = Instant::now();
+    let profile = tempfile::tempdir().expect("profile directory");
+    let client = driver.browser(profile.path()).await;
+    let shots = run_in_browser(client.clone(), scenario(server, client, shots)).await;
+    eprintln!("scenario {name}: {:.1} s", started.elapsed().as_secs_f64());
+    shots
+}
+
 /// Where the screenshots of a run go: `<target>/browser-screenshots/{prefix}NN-step.png`.
 pub struct Screenshots {
     dir: PathBuf,
