@@ -2,13 +2,13 @@
 //! exact text shown (in the portal, or on a staff device with a witness),
 //! and withdrawal, which blocks what follows.
 
-use crate::{Actor, App, AppError, Audited, Result, authorize, commit_audited};
+use crate::{Actor, App, AppError, Audited, Result, authorize, commit_audited, invalid};
 use cellpath_domain::audit::AuditAction;
 use cellpath_domain::consent::{
     self, ConsentState, Signature, SignatureDraft, SignedConsent, SignedVia, TemplateDraft,
 };
 use cellpath_domain::plan::{CellSource, PlanStatus, TreatmentPlan};
-use cellpath_domain::{Action, Issue, IssueCode, Issues, Locale, PlanId, Role, SiteId};
+use cellpath_domain::{Action, IssueCode, Locale, PlanId, Role, SiteId};
 use cellpath_store::{ConsentRow, StoreError, TemplateRow, Tx};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -98,10 +98,6 @@ pub(crate) async fn plan_consent_state(tx: &mut Tx, plan: &TreatmentPlan) -> Res
         })
         .collect();
     Ok(consent::consent_state(&signed, current))
-}
-
-fn invalid(field: &str, code: IssueCode) -> AppError {
-    AppError::Invalid(Issues(vec![Issue::new(field, code)]))
 }
 
 impl App {

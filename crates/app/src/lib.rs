@@ -213,6 +213,11 @@ impl App {
     }
 }
 
+/// One problem with one field, as a refusal.
+pub(crate) fn invalid(field: &str, code: cellpath_domain::IssueCode) -> AppError {
+    AppError::Invalid(Issues(vec![cellpath_domain::Issue::new(field, code)]))
+}
+
 /// Refuses an action the actor's role may not take.
 pub(crate) fn authorize(actor: &Actor, action: Action) -> Result<()> {
     if actor.may(action) {

@@ -6,10 +6,10 @@
 //! booking lock, so a proposal that went stale is refused, never half-applied.
 
 use crate::scheduling::{DaySession, at_minute, describe};
-use crate::{Actor, App, AppError, Audited, Result, authorize};
+use crate::{Actor, App, AppError, Audited, Result, authorize, invalid};
 use cellpath_domain::audit::AuditAction;
 use cellpath_domain::scheduling::{
-    self, Busy, BusyReason, Calendar, NeedKey, PlacedStep, SessionTemplate, StepCode,
+    self, Busy, BusyReason, Calendar, NeedKey, PlacedStep, StepCode,
 };
 use cellpath_domain::{Action, IssueCode, ResourceId, SessionId, SiteId};
 use cellpath_schedule as opt;
@@ -128,22 +128,12 @@ impl App {
         let day = self.day_schedule(actor, site, date).await?;
         let now = day.now_minute;
         let midnight = day.midnight;
-        let mut tx = self.begin().await?;
         let resources: Vec<ResourceRow> =
             day.resources.iter().filter(|r| r.active).cloned().collect();
         let (movable, fixed): (Vec<&DaySession>, Vec<&DaySession>) = day
             .sessions
             .iter()
             .partition(|s| !s.started(now) && s.session.starts_at.date_naive() == date);
-        let mut templates: BTreeMap<SessionId, SessionTemplate> = BTreeMap::new();
-        for s in &movable {
-            let plan = tx.plan(s.session.plan_id).await?;
-            let (template, _) = self
-                .template_of(&mut tx, &plan, Some(s.session.protocol_version))
-                .await?;
-            templates.insert(s.session.id, template);
-        }
-        tx.commit().await?;
         let moving: Vec<SessionId> = movable.iter().map(|s| s.session.id).collect();
         // Everything that does not move is an unavailable window.
         let instance = opt::Instance {
@@ -178,9 +168,9 @@ impl App {
                 .collect(),
             jobs: movable
                 .iter()
-                .filter_map(|s| {
-                    let template = templates.get(&s.session.id)?;
-                    Some(opt::Job {
+                .map(|s| {
+                    let template = &s.template;
+                    opt::Job {
                         id: job_id(s.session.id),
                         release: (now + 1 - midnight).clamp(0, 1440),
                         due: 1440,
@@ -219,7 +209,7 @@ impl App {
                         } else {
                             vec![]
                         },
-                    })
+                    }
                 })
                 .collect(),
         };
@@ -268,9 +258,11 @@ impl App {
             for a in solution.assignments.iter().filter(|a| a.job == id) {
                 let step = StepCode::parse("step", &a.task)
                     .map_err(|_| AppError::Internal("optimiser step".into()))?;
-                let minutes = templates
-                    .get(&s.session.id)
-                    .and_then(|t| t.steps.iter().find(|x| x.step == step))
+                let minutes = s
+                    .template
+                    .steps
+                    .iter()
+                    .find(|x| x.step == step)
                     .map(|x| i64::from(x.minutes))
                     .unwrap_or_default();
                 let mut held = Vec::new();
@@ -322,7 +314,7 @@ impl App {
         let before: Vec<(i64, Vec<PlacedStep<ResourceId>>)> = day
             .sessions
             .iter()
-            .map(|s| (s.minutes_without_waiting, current(s)))
+            .map(|s| (s.minutes_without_waiting(), current(s)))
             .collect();
         let after: Vec<(i64, Vec<PlacedStep<ResourceId>>)> = day
             .sessions
@@ -333,7 +325,7 @@ impl App {
                     .find(|(d, _)| d.session.id == s.session.id)
                     .map(|(_, p)| p.steps.clone())
                     .unwrap_or_else(|| current(s));
-                (s.minutes_without_waiting, proposed)
+                (s.minutes_without_waiting(), proposed)
             })
             .collect();
         Ok(DayProposal {
@@ -357,9 +349,7 @@ impl App {
         proposal: &[ProposedSession],
     ) -> Result<usize> {
         authorize(actor, Action::ScheduleSession)?;
-        if !(actor.sites.contains(&site)) {
-            return Err(AppError::NotFound);
-        }
+        crate::scheduling::site_in_scope(actor, site)?;
         let now = self.now();
         let mut tx = self.begin().await?;
         tx.lock_site_resources(site).await?;
@@ -383,7 +373,7 @@ impl App {
                 .first()
                 .is_none_or(|s| s.from <= crate::scheduling::minute_of(now))
             {
-                return Err(invalid_start());
+                return Err(invalid("session", IssueCode::AlreadyStarted));
             }
             tx.delete_session_booking(session.id).await?;
             checked.push((session, template));
@@ -447,13 +437,6 @@ impl App {
         tx.commit().await?;
         Ok(proposal.len())
     }
-}
-
-fn invalid_start() -> AppError {
-    AppError::Invalid(cellpath_domain::Issues(vec![cellpath_domain::Issue::new(
-        "session",
-        IssueCode::AlreadyStarted,
-    )]))
 }
 
 /// The compact text form of a proposal carried by the apply form:

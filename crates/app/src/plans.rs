@@ -2,7 +2,7 @@
 //! plans, suitability screening and the physician's signed decision,
 //! planned sessions, and their preparation checklists.
 
-use crate::{Actor, App, AppError, Audited, Current, Result, authorize, commit_audited};
+use crate::{Actor, App, AppError, Audited, Current, Result, authorize, commit_audited, invalid};
 use cellpath_domain::audit::AuditAction;
 use cellpath_domain::consent::ConsentState;
 use cellpath_domain::intake::{IntakeItem, IntakeKind};
@@ -14,9 +14,7 @@ use cellpath_domain::preparation::{
 };
 use cellpath_domain::protocol::Protocol;
 use cellpath_domain::screening::{self, Proposal, Screening};
-use cellpath_domain::{
-    Action, Issue, IssueCode, Issues, PatientId, PlanId, Role, SessionId, SiteId,
-};
+use cellpath_domain::{Action, IssueCode, Issues, PatientId, PlanId, Role, SessionId, SiteId};
 use cellpath_store::{StoreError, Tx};
 use chrono::{DateTime, Duration, Utc};
 
@@ -725,8 +723,4 @@ impl App {
         let mut tx = self.begin().await?;
         Ok(tx.sessions_of_patient(id).await?)
     }
-}
-
-fn invalid(field: &str, code: IssueCode) -> AppError {
-    AppError::Invalid(Issues(vec![Issue::new(field, code)]))
 }

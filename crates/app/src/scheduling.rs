@@ -6,7 +6,7 @@
 //! looks for free resources, so two coordinators booking at once are
 //! serialised there and the later one sees the earlier one's booking.
 
-use crate::{Actor, App, AppError, Audited, Result, authorize, commit_audited};
+use crate::{Actor, App, AppError, Audited, Result, authorize, commit_audited, invalid};
 use cellpath_domain::audit::AuditAction;
 use cellpath_domain::plan::{SessionStatus, TreatmentPlan, TreatmentSession};
 use cellpath_domain::protocol::Protocol;
@@ -181,8 +181,8 @@ pub struct DaySession {
     pub patient_name: String,
     pub record_number: String,
     pub steps: Vec<StepRow>,
-    /// Minutes the session would take with no waiting.
-    pub minutes_without_waiting: i64,
+    /// The chain of steps under the protocol version the session was booked with.
+    pub template: SessionTemplate,
 }
 
 impl DaySession {
@@ -194,9 +194,14 @@ impl DaySession {
         }
     }
 
+    /// Minutes the session would take with no waiting.
+    pub fn minutes_without_waiting(&self) -> i64 {
+        i64::from(self.template.minutes_without_waiting())
+    }
+
     /// Minutes the patient waits between steps.
     pub fn waiting(&self) -> i64 {
-        (self.span() - self.minutes_without_waiting).max(0)
+        (self.span() - self.minutes_without_waiting()).max(0)
     }
 
     /// Whether any step has begun (or the first step's time has passed).
@@ -275,11 +280,7 @@ pub struct CalendarEntry {
     pub to: DateTime<Utc>,
 }
 
-fn invalid(field: &str, code: IssueCode) -> AppError {
-    AppError::Invalid(Issues(vec![Issue::new(field, code)]))
-}
-
-fn site_in_scope(actor: &Actor, site: SiteId) -> Result<()> {
+pub(crate) fn site_in_scope(actor: &Actor, site: SiteId) -> Result<()> {
     if actor.role == Role::Admin || actor.sites.contains(&site) {
         Ok(())
     } else {
@@ -946,15 +947,13 @@ impl App {
             .collect();
         let bookings = tx.bookings_of_site(site, midnight, midnight + 1440).await?;
         let steps = tx.steps_of_site(site, midnight, midnight + 1440).await?;
-        let mut session_ids: Vec<SessionId> = steps.iter().map(|s| s.session_id).collect();
-        session_ids.dedup();
-        session_ids.sort_by_key(|id| {
-            steps
-                .iter()
-                .find(|s| s.session_id == *id)
-                .map(|s| s.starts_min)
-        });
-        session_ids.dedup();
+        // Steps come ordered by start, so each session's first appearance orders the sessions.
+        let mut session_ids: Vec<SessionId> = Vec::new();
+        for step in &steps {
+            if !session_ids.contains(&step.session_id) {
+                session_ids.push(step.session_id);
+            }
+        }
         let mut sessions = Vec::new();
         for id in session_ids {
             let session = tx.treatment_session(id).await?;
@@ -968,7 +967,7 @@ impl App {
                 patient_name: patient.full_name(),
                 record_number: patient.record_number.as_str().to_string(),
                 steps: tx.steps_of_session(id).await?,
-                minutes_without_waiting: i64::from(template.minutes_without_waiting()),
+                template,
                 session,
             });
         }

@@ -63,6 +63,13 @@ impl Locale {
         self.digits(&n.to_string())
     }
 
+    /// `HH:MM` of a minute of the day (`0..=1440`, so the day's end reads
+    /// `24:00`), in this locale's digits.
+    pub fn clock(self, minute_of_day: i64) -> String {
+        let m = minute_of_day.clamp(0, 1440);
+        self.digits(&format!("{:02}:{:02}", m / 60, m % 60))
+    }
+
     /// Replaces ASCII digits by this locale's digits (Arabic-Indic in Arabic).
     pub fn digits(self, text: &str) -> String {
         match self {
@@ -141,5 +148,8 @@ mod tests {
         assert_eq!(Locale::Ar.date(d), "٣ مارس ١٩٨٠");
         assert_eq!(Locale::Ar.number(2026), "٢٠٢٦");
         assert_eq!(Locale::En.number(2026), "2026");
+        assert_eq!(Locale::En.clock(7 * 60 + 5), "07:05");
+        assert_eq!(Locale::En.clock(1440), "24:00");
+        assert_eq!(Locale::Ar.clock(750), "١٢:٣٠");
     }
 }

@@ -1,7 +1,7 @@
 //! `/api/v1` for stage 6: resources, possible starts, booking conflicts.
 
 use crate::i18n::tr_args;
-use cellpath_app::scheduling::{BookingClash, Resource};
+use cellpath_app::scheduling::{BookingClash, Resource, minute_of};
 use cellpath_domain::Locale;
 use cellpath_domain::scheduling::BusyReason;
 use chrono::{DateTime, Utc};
@@ -88,7 +88,7 @@ pub fn reason_code(reason: BusyReason) -> &'static str {
 
 /// A clash in words: "Harvest 09:00-09:45: no procedure room free (Room 1: booked 08:30-09:30)".
 pub fn clash_message(locale: Locale, clash: &BookingClash) -> String {
-    let hhmm = |t: DateTime<Utc>| locale.digits(&t.format("%H:%M").to_string());
+    let hhmm = |t: DateTime<Utc>| locale.clock(minute_of(t).rem_euclid(1440));
     let taken: Vec<String> = clash
         .taken
         .iter()

@@ -14,7 +14,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use cellpath_app::scheduling::at_minute;
 use cellpath_app::{Actor, AppError};
 use cellpath_domain::plan::{SessionStatus, TreatmentSession};
 use cellpath_domain::{Action, Locale, PatientId, PlanId};
@@ -71,7 +70,7 @@ pub async fn add_bookings(
             .session_booking(actor, session.id)
             .await
             .map_err(app_error(locale))?;
-        let hhmm = |minute: i64| locale.digits(&at_minute(minute).format("%H:%M").to_string());
+        let hhmm = |minute: i64| locale.clock(minute.rem_euclid(1440));
         line.steps = steps
             .iter()
             .map(|step| {

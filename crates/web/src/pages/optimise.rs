@@ -62,12 +62,9 @@ pub struct OptimisePage {
     pub banner: Option<String>,
 }
 
+/// `HH:MM` of an epoch minute.
 fn hhmm(locale: Locale, minute: i64) -> String {
-    locale.digits(&format!(
-        "{:02}:{:02}",
-        minute.rem_euclid(1440) / 60,
-        minute.rem_euclid(60)
-    ))
+    locale.clock(minute.rem_euclid(1440))
 }
 
 fn minutes(locale: Locale, n: i64) -> String {
@@ -136,7 +133,7 @@ fn page(
                 before: hhmm(locale, before),
                 after: hhmm(locale, after),
                 waiting_before: minutes(locale, current.waiting()),
-                waiting_after: minutes(locale, (span - current.minutes_without_waiting).max(0)),
+                waiting_after: minutes(locale, (span - current.minutes_without_waiting()).max(0)),
                 moved: proposed
                     .steps
                     .iter()

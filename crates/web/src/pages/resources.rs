@@ -95,10 +95,6 @@ struct SiteQuery {
     site: Option<String>,
 }
 
-fn hhmm(locale: Locale, minutes: u32) -> String {
-    locale.digits(&format!("{:02}:{:02}", minutes / 60, minutes % 60))
-}
-
 fn days_text(locale: Locale, resource: &Resource) -> String {
     let days: Vec<String> = resource
         .hours
@@ -122,13 +118,19 @@ fn resource_line(locale: Locale, r: &Resource, account: String) -> ResourceLine 
         fluoroscopy: r.fluoroscopy,
         hours: format!(
             "{}–{}",
-            hhmm(locale, r.hours.start),
-            hhmm(locale, r.hours.end)
+            locale.clock(i64::from(r.hours.start)),
+            locale.clock(i64::from(r.hours.end))
         ),
         break_time: r
             .hours
             .break_time
-            .map(|(a, b)| format!("{}–{}", hhmm(locale, a), hhmm(locale, b)))
+            .map(|(a, b)| {
+                format!(
+                    "{}–{}",
+                    locale.clock(i64::from(a)),
+                    locale.clock(i64::from(b))
+                )
+            })
             .unwrap_or_default(),
         days: days_text(locale, r),
         account,

@@ -100,12 +100,6 @@ impl Scale {
     }
 }
 
-/// `HH:MM` of a minute of the day, in the locale's digits.
-fn clock(locale: Locale, minute_of_day: i64) -> String {
-    let m = minute_of_day.clamp(0, 1440);
-    locale.digits(&format!("{:02}:{:02}", m / 60, m % 60))
-}
-
 fn step_label(locale: Locale, step: StepCode) -> String {
     tr(locale, &super::code_key("slot-step", step.code()))
 }
@@ -199,8 +193,8 @@ fn resource_rows(day: &DaySchedule, scale: &Scale, locale: Locale) -> Vec<Row> {
                         &[
                             ("resource", resource.name.clone()),
                             ("reason", reason.clone()),
-                            ("from", clock(locale, a)),
-                            ("to", clock(locale, b)),
+                            ("from", locale.clock(a)),
+                            ("to", locale.clock(b)),
                         ],
                     );
                     shapes.push(shape(
@@ -224,8 +218,8 @@ fn resource_rows(day: &DaySchedule, scale: &Scale, locale: Locale) -> Vec<Row> {
                         &[
                             ("step", step.clone()),
                             ("record", record.clone()),
-                            ("from", clock(locale, a)),
-                            ("to", clock(locale, b)),
+                            ("from", locale.clock(a)),
+                            ("to", locale.clock(b)),
                         ],
                     );
                     shapes.push(shape(
@@ -244,7 +238,7 @@ fn resource_rows(day: &DaySchedule, scale: &Scale, locale: Locale) -> Vec<Row> {
                     let title = tr_args(
                         locale,
                         "timeline-clash",
-                        &[("from", clock(locale, a)), ("to", clock(locale, b))],
+                        &[("from", locale.clock(a)), ("to", locale.clock(b))],
                     );
                     shapes.push(shape(
                         scale,
@@ -290,8 +284,8 @@ fn patient_rows(day: &DaySchedule, scale: &Scale, locale: Locale) -> Vec<Row> {
                     "timeline-planned",
                     &[
                         ("step", label.clone()),
-                        ("from", clock(locale, a)),
-                        ("to", clock(locale, b)),
+                        ("from", locale.clock(a)),
+                        ("to", locale.clock(b)),
                     ],
                 );
                 shapes.push(shape(
@@ -314,8 +308,8 @@ fn patient_rows(day: &DaySchedule, scale: &Scale, locale: Locale) -> Vec<Row> {
                                 "timeline-actual",
                                 &[
                                     ("step", label.clone()),
-                                    ("from", clock(locale, a)),
-                                    ("to", clock(locale, b)),
+                                    ("from", locale.clock(a)),
+                                    ("to", locale.clock(b)),
                                 ],
                             );
                             (b, title)
@@ -324,7 +318,7 @@ fn patient_rows(day: &DaySchedule, scale: &Scale, locale: Locale) -> Vec<Row> {
                             let title = tr_args(
                                 locale,
                                 "timeline-actual-running",
-                                &[("step", label.clone()), ("from", clock(locale, a))],
+                                &[("step", label.clone()), ("from", locale.clock(a))],
                             );
                             (now.max(a + 1), title)
                         }
@@ -350,8 +344,8 @@ fn patient_rows(day: &DaySchedule, scale: &Scale, locale: Locale) -> Vec<Row> {
                             "timeline-waiting-gap",
                             &[
                                 ("minutes", minutes.clone()),
-                                ("from", clock(locale, a)),
-                                ("to", clock(locale, b)),
+                                ("from", locale.clock(a)),
+                                ("to", locale.clock(b)),
                             ],
                         );
                         let text = tr_args(locale, "timeline-minutes", &[("minutes", minutes)]);
@@ -481,7 +475,7 @@ async fn day(
             let x = scale.x(hour * 60);
             Tick {
                 x,
-                label: clock(locale, hour * 60),
+                label: locale.clock(hour * 60),
                 label_x: if scale.rtl { x - 3 } else { x + 3 },
             }
         })
@@ -524,7 +518,7 @@ async fn day(
         row_height: ROW_HEIGHT,
         ticks,
         now_x,
-        now_title: tr_args(locale, "timeline-now", &[("time", clock(locale, now))]),
+        now_title: tr_args(locale, "timeline-now", &[("time", locale.clock(now))]),
         rows: if patients_view {
             patient_rows(&day, &scale, locale)
         } else {
