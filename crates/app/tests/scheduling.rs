@@ -5,51 +5,20 @@
 
 use cellpath_app::scheduling::{BookingClash, ResourceDraft, find_overlaps};
 use cellpath_app::{App, AppConfig, AppError};
-use cellpath_domain::plan::PlanDraft;
 use cellpath_domain::scheduling::{BusyReason, NeedKey, StepCode};
 use cellpath_domain::{IssueCode, PlanId, Role};
-use cellpath_test_support::{Backend, Clinic, both_backends, patient_draft};
+use cellpath_test_support::{Backend, Clinic, both_backends};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::sync::{Arc, Mutex};
 
-fn knee_plan() -> PlanDraft {
-    PlanDraft {
-        indication: "osteoarthritis".into(),
-        target_site: "knee".into(),
-        side: "right".into(),
-        cell_source: "bone_marrow".into(),
-        guidance: "ultrasound".into(),
-        anaesthesia: "local".into(),
-        planned_sessions: "2".into(),
-        ..PlanDraft::default()
-    }
-}
-
 async fn approved_plans(clinic: &Clinic, n: usize) -> Vec<PlanId> {
-    let physician = clinic.actor(Role::Physician);
     let mut plans = Vec::new();
     for i in 0..n {
-        let patient = clinic
-            .app
-            .register_patient(
-                physician,
-                None,
-                &patient_draft("Booked", &format!("Patient{i}")),
-            )
-            .await
-            .expect("patient");
-        let plan = clinic
-            .app
-            .create_plan(physician, patient.id, &knee_plan(), None)
-            .await
-            .expect("plan");
         plans.push(
             clinic
-                .app
-                .decide_plan(physician, plan.id, plan.version, true, "Fine to go ahead.")
+                .approved_knee_plan("Booked", &format!("Patient{i}"))
                 .await
-                .expect("approve")
-                .id,
+                .1,
         );
     }
     plans

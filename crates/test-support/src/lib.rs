@@ -221,6 +221,38 @@ impl Clinic {
     pub fn actor(&self, role: Role) -> &Actor {
         self.staff.get(&role).expect("fixture has every staff role")
     }
+
+    /// Registers `given family` at the main site and writes and approves a
+    /// `knee_plan` for them, as the fixture's physician.
+    pub async fn approved_knee_plan(
+        &self,
+        given: &str,
+        family: &str,
+    ) -> (cellpath_domain::patient::Patient, cellpath_domain::PlanId) {
+        let physician = self.actor(Role::Physician);
+        let patient = self
+            .app
+            .register_patient(physician, None, &patient_draft(given, family))
+            .await
+            .expect("patient");
+        let plan = self
+            .app
+            .create_plan(physician, patient.id, &knee_plan(), None)
+            .await
+            .expect("plan");
+        let plan = self
+            .app
+            .decide_plan(
+                physician,
+                plan.id,
+                plan.version,
+                true,
+                "Reviewed with the patient.",
+            )
+            .await
+            .expect("approve");
+        (patient, plan.id)
+    }
 }
 
 /// One of every resource a session can need, open round the clock every
@@ -401,6 +433,21 @@ pub fn strip_isolation(text: &str) -> String {
     text.chars()
         .filter(|c| !matches!(c, '\u{2068}' | '\u{2069}'))
         .collect()
+}
+
+/// A one-session bone-marrow plan for the right knee, under ultrasound
+/// and local anaesthesia: a session every fixture site can book.
+pub fn knee_plan() -> cellpath_domain::plan::PlanDraft {
+    cellpath_domain::plan::PlanDraft {
+        indication: "osteoarthritis".into(),
+        target_site: "knee".into(),
+        side: "right".into(),
+        cell_source: "bone_marrow".into(),
+        guidance: "ultrasound".into(),
+        anaesthesia: "local".into(),
+        planned_sessions: "1".into(),
+        ..Default::default()
+    }
 }
 
 /// A patient draft with the given names and sensible other fields.

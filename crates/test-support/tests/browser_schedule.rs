@@ -14,26 +14,12 @@ use browser_support::{
     set_date, sign_in, text, wait_for,
 };
 use cellpath_app::scheduling::find_overlaps;
-use cellpath_domain::plan::PlanDraft;
 use cellpath_domain::{PatientId, PlanId, Role};
-use cellpath_test_support::{Backend, TestServer, patient_draft, strip_isolation};
+use cellpath_test_support::{Backend, TestServer, strip_isolation};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use fantoccini::Client;
 use std::sync::Arc;
 use std::time::Instant;
-
-fn knee_plan() -> PlanDraft {
-    PlanDraft {
-        indication: "osteoarthritis".into(),
-        target_site: "knee".into(),
-        side: "left".into(),
-        cell_source: "bone_marrow".into(),
-        guidance: "ultrasound".into(),
-        anaesthesia: "local".into(),
-        planned_sessions: "1".into(),
-        ..PlanDraft::default()
-    }
-}
 
 /// The Monday `weeks` weeks after the first Monday three weeks ahead.
 fn monday(weeks: i64) -> NaiveDate {
@@ -50,21 +36,8 @@ fn at(day: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
 
 /// A registered patient with an approved knee plan.
 async fn approved(server: &TestServer, given: &str) -> (PatientId, PlanId) {
-    let app = &server.clinic.app;
-    let physician = server.clinic.actor(Role::Physician);
-    let patient = app
-        .register_patient(physician, None, &patient_draft(given, "Scheduled"))
-        .await
-        .expect("patient");
-    let plan = app
-        .create_plan(physician, patient.id, &knee_plan(), None)
-        .await
-        .expect("plan");
-    let plan = app
-        .decide_plan(physician, plan.id, plan.version, true, "Fine to go ahead.")
-        .await
-        .expect("approve");
-    (patient.id, plan.id)
+    let (patient, plan) = server.clinic.approved_knee_plan(given, "Scheduled").await;
+    (patient.id, plan)
 }
 
 #[tokio::test]

@@ -3,9 +3,8 @@
 //! python `icalendar`, free of patient names, and dead once replaced.
 
 use cellpath_domain::Role;
-use cellpath_domain::plan::PlanDraft;
 use cellpath_test_support::{
-    Backend, PASSWORD, TestServer, both_backends, csrf_of, patient_draft, strip_isolation,
+    Backend, PASSWORD, TestServer, both_backends, csrf_of, strip_isolation,
 };
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
@@ -27,48 +26,13 @@ async fn signed_in(server: &TestServer, username: &str) -> reqwest::Client {
 /// (record number returned) two days from now at 09:00.
 async fn booked_session(server: &TestServer) -> String {
     let app = &server.clinic.app;
-    let patient = app
-        .register_patient(
-            server.clinic.actor(Role::Coordinator),
-            None,
-            &patient_draft("Samira", "Haddad"),
-        )
-        .await
-        .expect("patient");
-    let physician = server.clinic.actor(Role::Physician);
-    let plan = app
-        .create_plan(
-            physician,
-            patient.id,
-            &PlanDraft {
-                indication: "osteoarthritis".into(),
-                target_site: "knee".into(),
-                side: "right".into(),
-                cell_source: "bone_marrow".into(),
-                guidance: "ultrasound".into(),
-                anaesthesia: "local".into(),
-                planned_sessions: "1".into(),
-                ..PlanDraft::default()
-            },
-            None,
-        )
-        .await
-        .expect("plan");
-    app.decide_plan(
-        physician,
-        plan.id,
-        plan.version,
-        true,
-        "Reviewed with the patient.",
-    )
-    .await
-    .expect("approved");
+    let (patient, plan) = server.clinic.approved_knee_plan("Samira", "Haddad").await;
     let starts = (Utc::now() + Duration::days(2))
         .date_naive()
         .and_hms_opt(9, 0, 0)
         .expect("time")
         .and_utc();
-    app.schedule_session(server.clinic.actor(Role::Coordinator), plan.id, starts)
+    app.schedule_session(server.clinic.actor(Role::Coordinator), plan, starts)
         .await
         .expect("session");
     patient.record_number.as_str().to_string()

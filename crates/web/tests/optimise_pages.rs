@@ -2,10 +2,9 @@
 //! proposal beside the plan in force, applied once, refused when stale,
 //! in English and Arabic, for coordinators only.
 
-use cellpath_domain::plan::PlanDraft;
 use cellpath_domain::{PlanId, Role};
 use cellpath_test_support::{
-    Backend, PASSWORD, TestServer, both_backends, csrf_of, patient_draft, strip_isolation,
+    Backend, PASSWORD, TestServer, both_backends, csrf_of, strip_isolation,
 };
 use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
@@ -47,7 +46,6 @@ fn hidden(html: &str, name: &str) -> String {
 /// Two sessions on a weekday morning: the second waits 15 minutes for the centrifuge.
 async fn day_with_waiting(server: &TestServer) -> DateTime<Utc> {
     let app = &server.clinic.app;
-    let physician = server.clinic.actor(Role::Physician);
     let coordinator = server.clinic.actor(Role::Coordinator);
     let mut day = (Utc::now() + Duration::days(21)).date_naive();
     while chrono::Datelike::weekday(&day) != chrono::Weekday::Mon {
@@ -56,30 +54,7 @@ async fn day_with_waiting(server: &TestServer) -> DateTime<Utc> {
     let start = day.and_hms_opt(8, 0, 0).expect("time").and_utc();
     let mut plans: Vec<PlanId> = Vec::new();
     for name in ["Early", "Later"] {
-        let patient = app
-            .register_patient(physician, None, &patient_draft(name, "Optimised"))
-            .await
-            .expect("patient");
-        let draft = PlanDraft {
-            indication: "osteoarthritis".into(),
-            target_site: "knee".into(),
-            side: "left".into(),
-            cell_source: "bone_marrow".into(),
-            guidance: "ultrasound".into(),
-            anaesthesia: "local".into(),
-            planned_sessions: "1".into(),
-            ..PlanDraft::default()
-        };
-        let plan = app
-            .create_plan(physician, patient.id, &draft, None)
-            .await
-            .expect("plan");
-        plans.push(
-            app.decide_plan(physician, plan.id, plan.version, true, "Fine.")
-                .await
-                .expect("approve")
-                .id,
-        );
+        plans.push(server.clinic.approved_knee_plan(name, "Optimised").await.1);
     }
     app.schedule_session(coordinator, plans[0], start)
         .await

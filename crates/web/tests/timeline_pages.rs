@@ -4,11 +4,8 @@
 //! conflict, Arabic right to left, and the roles that may not look.
 
 use cellpath_app::scheduling::ResourceDraft;
-use cellpath_domain::plan::PlanDraft;
 use cellpath_domain::{PatientId, Role};
-use cellpath_test_support::{
-    Backend, PASSWORD, TestServer, both_backends, patient_draft, strip_isolation,
-};
+use cellpath_test_support::{Backend, PASSWORD, TestServer, both_backends, strip_isolation};
 use chrono::{Duration, NaiveDate, Utc};
 use reqwest::StatusCode;
 
@@ -35,44 +32,9 @@ async fn signed_in(server: &TestServer, username: &str) -> reqwest::Client {
 /// A patient with an approved one-session knee plan, booked at `hour` on `date`.
 async fn booked_patient(server: &TestServer, given: &str, date: NaiveDate, hour: u32) -> PatientId {
     let app = &server.clinic.app;
-    let patient = app
-        .register_patient(
-            server.clinic.actor(Role::Coordinator),
-            None,
-            &patient_draft(given, "Haddad"),
-        )
-        .await
-        .expect("patient");
-    let physician = server.clinic.actor(Role::Physician);
-    let plan = app
-        .create_plan(
-            physician,
-            patient.id,
-            &PlanDraft {
-                indication: "osteoarthritis".into(),
-                target_site: "knee".into(),
-                side: "right".into(),
-                cell_source: "bone_marrow".into(),
-                guidance: "ultrasound".into(),
-                anaesthesia: "local".into(),
-                planned_sessions: "1".into(),
-                ..PlanDraft::default()
-            },
-            None,
-        )
-        .await
-        .expect("plan");
-    app.decide_plan(
-        physician,
-        plan.id,
-        plan.version,
-        true,
-        "Reviewed with the patient.",
-    )
-    .await
-    .expect("approved");
+    let (patient, plan) = server.clinic.approved_knee_plan(given, "Haddad").await;
     let starts = date.and_hms_opt(hour, 0, 0).expect("time").and_utc();
-    app.schedule_session(server.clinic.actor(Role::Coordinator), plan.id, starts)
+    app.schedule_session(server.clinic.actor(Role::Coordinator), plan, starts)
         .await
         .expect("session");
     patient.id
