@@ -4,7 +4,9 @@
 //! a plain function that a table-driven test can call.
 
 pub mod audit;
+pub mod cells;
 pub mod consent;
+pub mod donation;
 pub mod expectations;
 pub mod ids;
 pub mod intake;
@@ -19,6 +21,7 @@ pub mod roles;
 pub mod scheduling;
 pub mod screening;
 pub mod search;
+pub mod session_day;
 pub mod text;
 
 pub use ids::{ItemId, PatientId, PlanId, ResourceId, SessionId, SiteId, UserId};
