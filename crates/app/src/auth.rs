@@ -274,6 +274,47 @@ impl App {
         })
     }
 
+    /// Checks a second person's username and password on someone else's
+    /// device (a co-signature at the bedside). Failures count towards the
+    /// same lockout as signing in; `None` for wrong credentials or a locked
+    /// or disabled account.
+    pub(crate) async fn co_signer(
+        &self,
+        tx: &mut Tx,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<Actor>> {
+        let now = self.now();
+        let user = match check_username("username", username) {
+            Ok(username) => tx.user_by_username(&username).await?,
+            Err(_) => None,
+        };
+        let Some(user) = user else {
+            password_matches(password, &DUMMY_HASH);
+            return Ok(None);
+        };
+        if user.disabled || user.locked_until.is_some_and(|until| until > now) {
+            return Ok(None);
+        }
+        let password_ok = user
+            .password_hash
+            .as_deref()
+            .is_some_and(|hash| password_matches(password, hash));
+        if !password_ok {
+            let failures = user.failed_logins + 1;
+            let locked_until = (failures >= self.config.lockout_after)
+                .then(|| now + Duration::minutes(self.config.lockout_minutes));
+            tx.set_login_failures(
+                user.id,
+                if locked_until.is_some() { 0 } else { failures },
+                locked_until,
+            )
+            .await?;
+            return Ok(None);
+        }
+        Ok(Some(self.actor_of(tx, &user).await?))
+    }
+
     /// The actor of a session cookie, if the session is live.
     pub async fn session(&self, session_token: &str) -> Result<Option<SessionInfo>> {
         let now = self.now();

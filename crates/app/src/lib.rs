@@ -9,11 +9,13 @@ pub mod calendar;
 pub mod consent;
 pub mod demo;
 pub mod expectations;
+pub mod lab;
 pub mod optimise;
 pub mod outbox;
 pub mod patients;
 pub mod plans;
 pub mod scheduling;
+pub mod session_day;
 
 use cellpath_domain::audit::{AuditAction, AuditRecord};
 use cellpath_domain::intake::IntakeEntry;

@@ -3,6 +3,8 @@
 //! the audit entries each change leaves.
 
 use cellpath_app::auth::SignedIn;
+use cellpath_app::lab::DonorLotDraft;
+use cellpath_app::session_day::CheckDraft;
 use cellpath_app::{Actor, App, AppConfig, AppError, Current};
 use cellpath_domain::Locale;
 use cellpath_domain::consent::SignatureDraft;
@@ -200,6 +202,39 @@ async fn attempt(
                     .map(|_| ())
             }
         }
+        Action::ViewSessionDay => app
+            .day_board(actor, clinic.site, app.now().date_naive())
+            .await
+            .map(|_| ()),
+        Action::RecordSessionDay => {
+            let plan = approved_plan(clinic, target).await;
+            let session = app
+                .schedule_session(
+                    clinic.actor(Role::Coordinator),
+                    plan,
+                    app.now() + Duration::days(20) + next_slot(),
+                )
+                .await
+                .expect("session");
+            app.record_check(actor, session.id, "allergies", &CheckDraft::default())
+                .await
+        }
+        Action::RecordLab => app
+            .receive_donor_lot(
+                actor,
+                clinic.site,
+                &DonorLotDraft {
+                    supplier: "Cell bank".into(),
+                    supplier_lot: "L-1".into(),
+                    description: "Donor cells".into(),
+                    volume_ml: "5".into(),
+                    expires_at: (app.now() + Duration::days(30))
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                },
+            )
+            .await
+            .map(|_| ()),
         Action::TickOwnPreparation => {
             let session = clinic_session_of_own(clinic, actor).await;
             app.tick_my_task(actor, session, TaskCode::Hydrate, true)

@@ -33,10 +33,50 @@ pub enum IssueCode {
     ConsentWithdrawn,
     /// The session has begun: its steps stay where they are.
     AlreadyStarted,
+    /// An earlier step of the session is not finished.
+    StepOrder,
+    /// The step has not started.
+    NotStarted,
+    /// The step is already finished.
+    AlreadyFinished,
+    /// This step is not part of this session (autologous or allogeneic).
+    NotApplicable,
+    /// A check-in item is missing: it blocks the next step.
+    ChecklistMissing,
+    /// The lab has not received the specimen by scan.
+    NotReceived,
+    /// The product is not released.
+    NotReleased,
+    /// No passed bedside check: the injection cannot start.
+    BedsideCheckRequired,
+    /// The record of this step is missing.
+    RecordRequired,
+    /// The criteria are not met.
+    CriteriaNotMet,
+    /// A second person must do this, not the one who did the step before.
+    SecondPersonRequired,
+    /// This item does not belong here (wrong station, site or kind).
+    WrongStation,
+    /// Past its viability window.
+    Expired,
+    /// The wristband is not this session's patient.
+    WrongPatient,
+    /// This product belongs to another patient.
+    OtherPatientsCells,
+    /// The two people's scans are not the same.
+    ScansDiffer,
+    /// This person may not do this check.
+    NotQualified,
+    /// The check character does not match: scan again.
+    WrongCheckCharacter,
+    /// No specimen or product has this identifier.
+    UnknownIdentifier,
+    /// Outside the protocol (too long, too short, a limit missed): a reason is required.
+    DeviationReasonRequired,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 18] = [
+    pub const ALL: [IssueCode; 38] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::InvalidFormat,
@@ -55,6 +95,26 @@ impl IssueCode {
         IssueCode::Outdated,
         IssueCode::ConsentWithdrawn,
         IssueCode::AlreadyStarted,
+        IssueCode::StepOrder,
+        IssueCode::NotStarted,
+        IssueCode::AlreadyFinished,
+        IssueCode::NotApplicable,
+        IssueCode::ChecklistMissing,
+        IssueCode::NotReceived,
+        IssueCode::NotReleased,
+        IssueCode::BedsideCheckRequired,
+        IssueCode::RecordRequired,
+        IssueCode::CriteriaNotMet,
+        IssueCode::SecondPersonRequired,
+        IssueCode::WrongStation,
+        IssueCode::Expired,
+        IssueCode::WrongPatient,
+        IssueCode::OtherPatientsCells,
+        IssueCode::ScansDiffer,
+        IssueCode::NotQualified,
+        IssueCode::WrongCheckCharacter,
+        IssueCode::UnknownIdentifier,
+        IssueCode::DeviationReasonRequired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +137,26 @@ impl IssueCode {
             IssueCode::Outdated => "outdated",
             IssueCode::ConsentWithdrawn => "consent_withdrawn",
             IssueCode::AlreadyStarted => "already_started",
+            IssueCode::StepOrder => "step_order",
+            IssueCode::NotStarted => "not_started",
+            IssueCode::AlreadyFinished => "already_finished",
+            IssueCode::NotApplicable => "not_applicable",
+            IssueCode::ChecklistMissing => "checklist_missing",
+            IssueCode::NotReceived => "not_received",
+            IssueCode::NotReleased => "not_released",
+            IssueCode::BedsideCheckRequired => "bedside_check_required",
+            IssueCode::RecordRequired => "record_required",
+            IssueCode::CriteriaNotMet => "criteria_not_met",
+            IssueCode::SecondPersonRequired => "second_person_required",
+            IssueCode::WrongStation => "wrong_station",
+            IssueCode::Expired => "expired",
+            IssueCode::WrongPatient => "wrong_patient",
+            IssueCode::OtherPatientsCells => "other_patients_cells",
+            IssueCode::ScansDiffer => "scans_differ",
+            IssueCode::NotQualified => "not_qualified",
+            IssueCode::WrongCheckCharacter => "wrong_check_character",
+            IssueCode::UnknownIdentifier => "unknown_identifier",
+            IssueCode::DeviationReasonRequired => "deviation_reason_required",
         }
     }
 }

@@ -39,6 +39,12 @@ pub struct Protocol {
     pub processing_to_injection_max_minutes: u32,
     /// Follow-up visits, in days after the session.
     pub follow_up_days: Vec<u32>,
+    /// A processed product is released only with at least this volume (mL),
+    pub release_min_volume_ml: u32,
+    /// this many nucleated cells (millions),
+    pub release_min_cells_millions: u32,
+    /// and this share of viable cells (percent).
+    pub release_min_viability_percent: u32,
 }
 
 impl Default for Protocol {
@@ -60,12 +66,15 @@ impl Default for Protocol {
             harvest_to_processing_max_minutes: 30,
             processing_to_injection_max_minutes: 60,
             follow_up_days: vec![7, 42, 90, 180, 365],
+            release_min_volume_ml: 1,
+            release_min_cells_millions: 1,
+            release_min_viability_percent: 70,
         }
     }
 }
 
 /// Names of the settings as forms, the API and the audit trail spell them.
-pub const SETTING_NAMES: [&str; 21] = [
+pub const SETTING_NAMES: [&str; 24] = [
     "nsaid_pause_days",
     "imaging_max_age_months",
     "fasting_solids_hours",
@@ -85,6 +94,9 @@ pub const SETTING_NAMES: [&str; 21] = [
     "session_max_minutes",
     "harvest_to_processing_max_minutes",
     "processing_to_injection_max_minutes",
+    "release_min_volume_ml",
+    "release_min_cells_millions",
+    "release_min_viability_percent",
     "follow_up_days",
     "version_note",
 ];
@@ -127,6 +139,15 @@ impl Protocol {
             (
                 "processing_to_injection_max_minutes",
                 n(self.processing_to_injection_max_minutes),
+            ),
+            ("release_min_volume_ml", n(self.release_min_volume_ml)),
+            (
+                "release_min_cells_millions",
+                n(self.release_min_cells_millions),
+            ),
+            (
+                "release_min_viability_percent",
+                n(self.release_min_viability_percent),
             ),
             (
                 "follow_up_days",
@@ -203,6 +224,9 @@ impl Protocol {
             "processing_to_injection_max_minutes" => {
                 (&mut self.processing_to_injection_max_minutes, 480)
             }
+            "release_min_volume_ml" => (&mut self.release_min_volume_ml, 500),
+            "release_min_cells_millions" => (&mut self.release_min_cells_millions, 100_000),
+            "release_min_viability_percent" => (&mut self.release_min_viability_percent, 100),
             _ => return None,
         })
     }

@@ -73,6 +73,8 @@ impl Role {
                     | ScheduleSession
                     | TakeConsent
                     | ViewSchedule
+                    | ViewSessionDay
+                    | RecordSessionDay
             ),
             Role::Nurse => matches!(
                 action,
@@ -87,8 +89,13 @@ impl Role {
                     | TrackPreparation
                     | TakeConsent
                     | ViewSchedule
+                    | ViewSessionDay
+                    | RecordSessionDay
             ),
-            Role::LabTech => matches!(action, ViewProtocol | ViewSchedule),
+            Role::LabTech => matches!(
+                action,
+                ViewProtocol | ViewSchedule | ViewSessionDay | RecordLab
+            ),
             Role::Coordinator => matches!(
                 action,
                 SearchPatients
@@ -102,6 +109,7 @@ impl Role {
                     | TrackPreparation
                     | ViewSchedule
                     | ManageResources
+                    | ViewSessionDay
             ),
             Role::Patient => matches!(action, ViewOwnRecord | TickOwnPreparation | GiveOwnConsent),
         }
@@ -159,10 +167,18 @@ pub enum Action {
     ManageResources,
     /// See the day's timelines of resources and patients.
     ViewSchedule,
+    /// See a session day, the day board and the cells' chain; print labels.
+    ViewSessionDay,
+    /// Check a patient in and record the steps at the bedside: checklist,
+    /// harvest, bedside check, injection, monitoring, discharge.
+    RecordSessionDay,
+    /// Receive specimens, record processing and quality control, release
+    /// products; receive, release and assign donor lots.
+    RecordLab,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 26] = [
         Action::SearchPatients,
         Action::ViewPatient,
         Action::RegisterPatient,
@@ -186,6 +202,9 @@ impl Action {
         Action::GiveOwnConsent,
         Action::ManageResources,
         Action::ViewSchedule,
+        Action::ViewSessionDay,
+        Action::RecordSessionDay,
+        Action::RecordLab,
     ];
 
     pub fn code(self) -> &'static str {
@@ -213,6 +232,9 @@ impl Action {
             Action::GiveOwnConsent => "give_own_consent",
             Action::ManageResources => "manage_resources",
             Action::ViewSchedule => "view_schedule",
+            Action::ViewSessionDay => "view_session_day",
+            Action::RecordSessionDay => "record_session_day",
+            Action::RecordLab => "record_lab",
         }
     }
 }

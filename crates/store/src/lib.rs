@@ -15,6 +15,7 @@ mod outbox;
 mod patients;
 mod plans;
 mod scheduling;
+mod session_day;
 mod users;
 
 pub use answers::AnswerRow;
@@ -23,6 +24,7 @@ pub use consent::{ConsentRow, TemplateRow};
 pub use outbox::OutboxRow;
 pub use plans::{StoredProtocol, TickRow};
 pub use scheduling::{BookingRow, LeaveRow, ResourceRow, StepRow};
+pub use session_day::{ChainEventRow, DayEventRow, SiteLabelRow, UnitRow, decode_fields};
 pub use users::{InvitationRow, SessionRow, SiteRow, UserRow};
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -80,6 +82,7 @@ macro_rules! fetch_scalar {
         $crate::on_tx!($tx, |conn| sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.fetch_one(conn).await)
     };
 }
+pub(crate) use fetch_scalar;
 
 /// The store's errors, each with a stable code for the layers above.
 #[derive(Debug, thiserror::Error)]

@@ -162,6 +162,9 @@ pub struct Clinic {
     pub other_site: SiteId,
     pub staff: HashMap<Role, Actor>,
     pub other_site_nurse: Actor,
+    /// A second lab technician at the main site (a product is released by
+    /// someone other than the one who processed it).
+    pub second_lab_tech: Actor,
     pub db: TestDb,
 }
 
@@ -205,15 +208,26 @@ impl Clinic {
             staff.insert(role, actor);
         }
         let other_site_nurse = add_staff(&app, "north-nurse", Role::Nurse, other_site).await;
+        let second_lab_tech = add_staff(&app, "lab-two", Role::LabTech, site).await;
         let admin = staff.get(&Role::Admin).expect("admin").clone();
         add_resources(&app, &admin, site, true).await;
         add_resources(&app, &admin, other_site, false).await;
+        // Facility codes, as a licensed clinic's admin enters them.
+        let mut tx = app.store().begin().await.expect("begin");
+        tx.set_site_labels(site, "T1234", 100, 50)
+            .await
+            .expect("labels");
+        tx.set_site_labels(other_site, "T5678", 100, 50)
+            .await
+            .expect("labels");
+        tx.commit().await.expect("commit");
         Clinic {
             app,
             site,
             other_site,
             staff,
             other_site_nurse,
+            second_lab_tech,
             db,
         }
     }

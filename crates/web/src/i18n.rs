@@ -82,6 +82,8 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/en/schedule.ftl"),
             include_str!("../locales/en/optimise.ftl"),
             include_str!("../locales/en/timeline.ftl"),
+            include_str!("../locales/en/session_day.ftl"),
+            include_str!("../locales/en/lab.ftl"),
         ],
     ),
     (
@@ -93,6 +95,8 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/ar/schedule.ftl"),
             include_str!("../locales/ar/optimise.ftl"),
             include_str!("../locales/ar/timeline.ftl"),
+            include_str!("../locales/ar/session_day.ftl"),
+            include_str!("../locales/ar/lab.ftl"),
         ],
     ),
 ];

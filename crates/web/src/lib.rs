@@ -9,6 +9,7 @@ pub mod api_expect;
 pub mod api_plans;
 pub mod api_resources;
 pub mod api_schedule;
+pub mod api_session_day;
 pub mod calendar_feed;
 pub mod ctx;
 pub mod documents;
@@ -114,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_expect::routes())
         .merge(api_consent::routes())
         .merge(api_resources::routes())
+        .merge(api_session_day::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi_json))

@@ -5,10 +5,12 @@ mod admin;
 mod auth;
 mod booking;
 mod consent;
+mod lab;
 mod optimise;
 mod patients;
 mod plans;
 mod resources;
+mod session_day;
 mod timeline;
 
 use crate::AppState;
@@ -531,6 +533,8 @@ pub fn routes() -> Router<AppState> {
         .merge(consent::routes())
         .merge(optimise::routes())
         .merge(timeline::routes())
+        .merge(session_day::routes())
+        .merge(lab::routes())
         .fallback(not_found)
 }
 

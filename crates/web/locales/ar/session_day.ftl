@@ -1,0 +1,1 @@
+# The session day at the bedside.

@@ -1,0 +1,1 @@
+# The lab, donor lots and the day board.
