@@ -105,7 +105,11 @@ async fn booked(clinic: &Clinic, plan: Option<PlanDraft>, family: &str) -> (Pati
     for hours in 1..48 {
         let starts = now + Duration::hours(hours);
         let coordinator = clinic.actor(Role::Coordinator);
-        match clinic.app.schedule_session(coordinator, plan_id, starts).await {
+        match clinic
+            .app
+            .schedule_session(coordinator, plan_id, starts)
+            .await
+        {
             Ok(session) => return (patient, session.id),
             Err(AppError::Unavailable(_)) => continue,
             Err(other) => panic!("session: {other:?}"),
