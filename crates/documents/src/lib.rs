@@ -8,8 +8,11 @@
 //! CPU-minutes of cold build); the fonts (Noto Sans, Noto Naskh Arabic, OFL)
 //! are compiled into the binary, so output does not depend on the host.
 
+pub mod label;
 #[cfg(feature = "pdf")]
 mod typst_render;
+
+pub use label::{Label, render_label_pdf, render_label_png, render_label_svg};
 
 /// Which way the page's lines run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +99,26 @@ pub enum DocumentError {
     MissingGlyphs(Vec<String>),
     #[error("PDF export failed: {}", .0.join("; "))]
     Export(Vec<String>),
+    /// Barcode data must be printable ASCII (U+0020..U+007E), which every
+    /// scanner reports the same way.
+    #[error("barcode data is empty")]
+    EmptyBarcodeData,
+    #[error("barcode data {0:?} has characters other than printable ASCII")]
+    BarcodeDataNotAscii(String),
+    #[error("label size {width_mm} x {height_mm} mm is outside 40 x 20 mm to 150 x 150 mm")]
+    LabelSize { width_mm: u32, height_mm: u32 },
+    #[error("label text {0:?} has a control character")]
+    LabelTextControlCharacter(String),
+    /// Printed smaller than the legible minimum (text, or barcode modules a
+    /// scanner can resolve), so refused rather than shrunk further.
+    #[error("{what} does not fit legibly on a {width_mm} x {height_mm} mm label")]
+    LabelDoesNotFit {
+        what: String,
+        width_mm: u32,
+        height_mm: u32,
+    },
+    #[error("raster resolution {0} dots per mm is outside 2 to 48")]
+    LabelResolution(String),
 }
 
 impl DocumentError {
@@ -108,6 +131,12 @@ impl DocumentError {
             DocumentError::Warnings(_) => "documents.warnings",
             DocumentError::MissingGlyphs(_) => "documents.missing_glyphs",
             DocumentError::Export(_) => "documents.export",
+            DocumentError::EmptyBarcodeData => "documents.empty_barcode_data",
+            DocumentError::BarcodeDataNotAscii(_) => "documents.barcode_data_not_ascii",
+            DocumentError::LabelSize { .. } => "documents.label_size",
+            DocumentError::LabelTextControlCharacter(_) => "documents.label_text_control_character",
+            DocumentError::LabelDoesNotFit { .. } => "documents.label_does_not_fit",
+            DocumentError::LabelResolution(_) => "documents.label_resolution",
         }
     }
 }
