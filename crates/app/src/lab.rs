@@ -763,14 +763,11 @@ impl App {
         let facts = unit_facts(&unit)
             .ok_or_else(|| AppError::Internal("unreadable stored identifier".into()))?;
         let assigned_elsewhere = unit.session_id.is_some_and(|s| s != session_id);
-        let outcome = cells::assign_donor_lot(&facts, session.patient_id, session.site_id, now)
-            .and_then(|()| {
-                if assigned_elsewhere {
-                    Err(UnitRefusal::AssignedElsewhere)
-                } else {
-                    Ok(())
-                }
-            });
+        let outcome =
+            match cells::assign_donor_lot(&facts, session.patient_id, session.site_id, now) {
+                Ok(()) if assigned_elsewhere => Err(UnitRefusal::AssignedElsewhere),
+                other => other,
+            };
         if let Err(refusal) = outcome {
             let issue = refusal.issue("scan");
             return Err(self

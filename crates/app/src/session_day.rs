@@ -349,7 +349,9 @@ pub(crate) async fn load_day(tx: &mut Tx, session_id: SessionId) -> Result<Loade
     })
 }
 
-/// A new day event by `actor` at `at`.
+/// A new day event by `actor` at `at`. (One argument per column: a
+/// struct here would only restate the row.)
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn day_event(
     session: &TreatmentSession,
     actor: &Actor,
@@ -375,7 +377,8 @@ pub(crate) fn day_event(
     }
 }
 
-/// A new chain event by `actor` at `at`.
+/// A new chain event by `actor` at `at`. (One argument per column.)
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn chain_event(
     site: SiteId,
     unit: Option<&UnitRow>,

@@ -582,13 +582,15 @@ mod tests {
         let other_band = WristbandCode::new(2026, 42).expect("code").to_string();
         let doctor = ("dr1", Role::Physician);
         let printed = |n: u32| id(n).printed();
-        let cases: Vec<(
+        // (autologous, wristband scan, product scan, second person, outcome)
+        type Case<'a> = (
             bool,
             String,
             String,
-            (&str, Role),
+            (&'a str, Role),
             Result<u32, BedsideFailure>,
-        )> = vec![
+        );
+        let cases: Vec<Case> = vec![
             (true, band.clone(), printed(1), doctor, Ok(1)),
             (true, band.clone(), id(1).barcode_data(), doctor, Ok(1)),
             (
