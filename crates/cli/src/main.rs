@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod id;
 mod schedule;
 
 /// Cellpath: stem cell therapy sessions in an outpatient clinic, from
@@ -77,6 +78,9 @@ enum Command {
     VerifyAudit,
     /// Solve a scheduling instance file (`--in`, `--out`) or check a solution (`--check`), without the database.
     Schedule(schedule::ScheduleArgs),
+    /// Donation identification numbers of specimens and products, without the database.
+    #[command(subcommand)]
+    Id(id::IdCommand),
 }
 
 #[derive(Subcommand)]
@@ -419,6 +423,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Schedule(args)) => schedule::run(&args),
+        Some(Command::Id(command)) => id::run(&command),
         Some(Command::VerifyAudit) => {
             let app = open(&cli.db).await?;
             match app.verify_audit().await.map_err(app_error)? {
