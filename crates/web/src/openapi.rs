@@ -1,12 +1,14 @@
 //! The OpenAPI 3.1 document of the JSON API, served at `/openapi.json`.
 
-use crate::{api, api_consent, api_expect, api_plans, api_resources, api_schedule};
+use crate::{
+    api, api_consent, api_expect, api_plans, api_resources, api_schedule, api_session_day,
+};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Cellpath API", description = "Patients and intake, site protocols, treatment plans with suitability screening, sessions and their preparation, consent texts and signatures, resources with their hours and leave, booking sessions on them, what to expect and the clinic's answers, and outgoing messages, of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
+    info(title = "Cellpath API", description = "Patients and intake, site protocols, treatment plans with suitability screening, sessions and their preparation, consent texts and signatures, resources with their hours and leave, booking sessions on them, the session day (check-in, steps, bedside check, records) and the lab (specimens, products, donor lots, labels), what to expect and the clinic's answers, and outgoing messages, of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
     paths(
         api::list_patients,
         api::create_patient,
@@ -47,6 +49,28 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_resources::move_session,
         api_resources::cancel_session,
         api_resources::session_booking,
+        api_session_day::get_day,
+        api_session_day::record_check,
+        api_session_day::start_step,
+        api_session_day::finish_step,
+        api_session_day::record_deviation,
+        api_session_day::record_harvest,
+        api_session_day::bedside_check,
+        api_session_day::record_injection,
+        api_session_day::record_monitoring,
+        api_session_day::assign_donor_lot,
+        api_session_day::day_board,
+        api_session_day::lab_queue,
+        api_session_day::receive_specimen,
+        api_session_day::get_unit,
+        api_session_day::record_processing,
+        api_session_day::record_qc,
+        api_session_day::release_product,
+        api_session_day::reject_unit,
+        api_session_day::receive_donor_lot,
+        api_session_day::release_donor_lot,
+        api_session_day::get_labels,
+        api_session_day::set_labels,
         crate::healthz,
         crate::readyz,
     ),
@@ -60,7 +84,16 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_consent::DeliveryOut, api_schedule::ResourceOut, api_schedule::ClashOut, api_schedule::TakenOut,
         api_resources::ResourceIn, api_resources::LeaveIn, api_resources::LeaveOut, api_resources::StartsOut,
         api_resources::MoveIn, api_resources::CancelIn, api_resources::HeldOut, api_resources::BookedStepOut,
-        api_resources::BookingOut)),
+        api_resources::BookingOut, api_session_day::CheckIn, api_session_day::StepIn,
+        api_session_day::DeviationIn, api_session_day::HarvestIn, api_session_day::BedsideIn,
+        api_session_day::InjectionIn, api_session_day::MonitoringIn, api_session_day::ScanIn,
+        api_session_day::ProcessingIn, api_session_day::QcIn, api_session_day::RejectIn,
+        api_session_day::DonorLotIn, api_session_day::LabelsIn, api_session_day::SignedOut,
+        api_session_day::DayStepOut, api_session_day::CheckedOut, api_session_day::DeviationOut,
+        api_session_day::FactsOut, api_session_day::UnitOut, api_session_day::ChainEventOut,
+        api_session_day::RecordOut, api_session_day::SessionDayOut, api_session_day::MonitoringOut,
+        api_session_day::AlertOut, api_session_day::BoardRowOut, api_session_day::LabQueueOut,
+        api_session_day::UnitViewOut, api_session_day::QcOut, api_session_day::LabelsOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
