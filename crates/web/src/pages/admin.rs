@@ -1,16 +1,16 @@
 //! The admin's pages: users, sites, and the audit trail.
 
-use super::{Choice, Ctx, FormState, PageForm, render, render_status, require};
+use super::{Choice, Ctx, FormState, PageForm, parse_id, render, render_status, require};
 use crate::AppState;
 use crate::ctx::Viewer;
 use crate::error::PageError;
 use crate::i18n::tr;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use cellpath_app::AppError;
 use cellpath_app::StoredAudit;
 use cellpath_app::admin::NewSite;
@@ -167,10 +167,14 @@ async fn add_user(
 }
 
 pub struct SiteLine {
+    pub id: String,
     pub code: String,
     pub name: String,
     pub record_prefix: String,
     pub created: String,
+    /// The facility code identifiers start with, and the label size: as
+    /// stored, or as typed when the form was refused.
+    pub labels: FormState,
 }
 
 #[derive(Template)]
@@ -179,38 +183,119 @@ struct SitesPage {
     ctx: Ctx,
     sites: Vec<SiteLine>,
     form: FormState,
+    label_sizes: Vec<Choice>,
 }
 
+/// The label sizes a site may choose: `100x50`, shown as `100 × 50 mm`.
+fn label_sizes(locale: Locale) -> Vec<Choice> {
+    cellpath_app::lab::LABEL_SIZES
+        .iter()
+        .map(|(w, h)| Choice {
+            value: format!("{w}x{h}"),
+            label: crate::i18n::tr_args(
+                locale,
+                "label-size-mm",
+                &[("width", locale.number(*w)), ("height", locale.number(*h))],
+            ),
+        })
+        .collect()
+}
+
+/// The sites page; `refused` is a site's labelling form that came back.
 async fn sites_page(
     state: &AppState,
     viewer: &Viewer,
     form: FormState,
+    refused: Option<(SiteId, FormState)>,
 ) -> Result<SitesPage, PageError> {
+    let actor = viewer.require()?;
     let locale = viewer.locale;
-    let sites = state
+    let rows = state
         .app
         .list_sites()
         .await
-        .map_err(|e| PageError::from_app(locale, e))?
-        .into_iter()
-        .map(|s| SiteLine {
+        .map_err(|e| PageError::from_app(locale, e))?;
+    let mut refused = refused;
+    let mut sites = Vec::with_capacity(rows.len());
+    for s in rows {
+        let id = SiteId::from_uuid(s.id);
+        let labels = match refused.take_if(|(site, _)| *site == id) {
+            Some((_, form)) => form,
+            None => {
+                let stored = state
+                    .app
+                    .site_labels(actor, id)
+                    .await
+                    .map_err(|e| PageError::from_app(locale, e))?;
+                FormState::from_values(
+                    [
+                        (
+                            "facility_code".to_string(),
+                            stored.facility_code.unwrap_or_default(),
+                        ),
+                        (
+                            "label_size".to_string(),
+                            format!("{}x{}", stored.label_width_mm, stored.label_height_mm),
+                        ),
+                    ]
+                    .into_iter()
+                    .collect(),
+                )
+            }
+        };
+        sites.push(SiteLine {
+            id: id.to_string(),
             code: s.code,
             name: s.name,
             record_prefix: s.record_prefix,
             created: locale.date(s.created_at.date_naive()),
-        })
-        .collect();
+            labels,
+        });
+    }
     Ok(SitesPage {
         ctx: Ctx::new(viewer),
         sites,
         form,
+        label_sizes: label_sizes(locale),
     })
 }
 
 async fn sites(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     require(&viewer, Action::ManageSites)?;
-    let page = sites_page(&state, &viewer, FormState::default()).await?;
+    let page = sites_page(&state, &viewer, FormState::default(), None).await?;
     render(viewer.locale, &page)
+}
+
+/// The admin sets a site's facility code (as licensed) and label size.
+async fn set_site_labels(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: PageForm,
+) -> Result<Response, PageError> {
+    let actor = require(&viewer, Action::ManageSites)?;
+    viewer.check_csrf(form.csrf())?;
+    let locale = viewer.locale;
+    let site: SiteId = parse_id(locale, &id)?;
+    let result = state
+        .app
+        .set_site_labels(
+            actor,
+            site,
+            &form.get("facility_code"),
+            &form.get("label_size"),
+        )
+        .await;
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/sites#site-{site}")).into_response()),
+        Err(AppError::Invalid(issues)) => {
+            let refused = FormState::from_values(form.0).with_issues(locale, &issues);
+            let page =
+                sites_page(&state, &viewer, FormState::default(), Some((site, refused))).await?;
+            render_status(locale, StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(other) => Err(PageError::from_app(locale, other)),
+    }
 }
 
 async fn add_site(
@@ -233,6 +318,7 @@ async fn add_site(
                 &state,
                 &viewer,
                 FormState::from_values(form.0).with_issues(locale, &issues),
+                None,
             )
             .await?;
             render_status(locale, StatusCode::UNPROCESSABLE_ENTITY, &page)
@@ -340,5 +426,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/users", get(users).post(add_user))
         .route("/admin/sites", get(sites).post(add_site))
+        .route("/admin/sites/{id}/labels", post(set_site_labels))
         .route("/admin/audit", get(audit))
 }
