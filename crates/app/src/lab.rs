@@ -9,8 +9,8 @@
 
 use crate::scheduling::site_in_scope;
 use crate::session_day::{
-    UnitLabel, chain_event, day_event, donation_id_of, load_day, next_donation_id, parse_tenths,
-    parse_whole, tenths, unit_facts, unit_in_scope, unit_patient,
+    UnitLabel, append, chain_event, day_event, donation_id_of, load_day, next_donation_id,
+    parse_tenths, parse_whole, tenths, unit_facts, unit_in_scope, unit_patient, update_unit,
 };
 use crate::{Actor, App, AppError, Audited, Result, authorize, commit_audited, invalid};
 use cellpath_domain::audit::AuditAction;
@@ -19,7 +19,7 @@ use cellpath_domain::cells::{
 };
 use cellpath_domain::donation::{DonationId, FacilityCode};
 use cellpath_domain::plan::CellSource;
-use cellpath_domain::session_day::{DayStep, StepState};
+use cellpath_domain::session_day::DayStep;
 use cellpath_domain::{Action, Issue, IssueCode, Issues, SessionId, SiteId, text};
 use cellpath_store::{
     ChainEventRow, SiteLabelRow, StoreError, Tx, UnitRow, decode_fields, encode_fields,
@@ -247,8 +247,7 @@ impl App {
         let now = self.now();
         let tx = self.begin().await?;
         let (mut tx, mut unit) = self.scanned_unit(tx, actor, site, "received", scan).await?;
-        let facts = unit_facts(&unit)
-            .ok_or_else(|| AppError::Internal("unreadable stored identifier".into()))?;
+        let facts = unit_facts(&unit)?;
         if let Err(refusal) = cells::receive_specimen(&facts, site) {
             let issue = refusal.issue("scan");
             return Err(self
@@ -257,7 +256,7 @@ impl App {
         }
         unit.status = UnitStatus::Received;
         unit.updated_at = now;
-        unit.version = tx.update_unit(&unit).await?;
+        unit.version = update_unit(&mut tx, &unit).await?;
         tx.append_chain_event(&chain_event(
             site,
             Some(&unit),
@@ -307,26 +306,17 @@ impl App {
         else {
             return Err(AppError::Invalid(issues));
         };
-        let facts = unit_facts(&specimen)
-            .ok_or_else(|| AppError::Internal("unreadable stored identifier".into()))?;
+        let facts = unit_facts(&specimen)?;
         cells::process_specimen(&facts, specimen.site_id).map_err(|r| one(r.issue("specimen")))?;
         let session_id = specimen
             .session_id
             .ok_or_else(|| invalid("specimen", IssueCode::WrongStation))?;
         let view = load_day(&mut tx, session_id).await?.view;
-        match view.day.state(DayStep::Processing) {
-            Some(StepState::Running { .. }) => {}
-            Some(StepState::Done { .. }) => {
-                return Err(invalid("processing", IssueCode::AlreadyFinished));
-            }
-            _ => return Err(invalid("processing", IssueCode::NotStarted)),
-        }
         let started = view
             .day
-            .state(DayStep::Processing)
-            .and_then(StepState::started)
-            .map(|s| s.at)
-            .unwrap_or(now);
+            .running(DayStep::Processing)
+            .map_err(|r| AppError::Invalid(r.issues()))?
+            .at;
         let kit_lots: Vec<String> = kit_lots
             .split(',')
             .map(str::trim)
@@ -383,7 +373,7 @@ impl App {
         specimen.status = UnitStatus::Processed;
         specimen.processed_by = Some(actor.username.clone());
         specimen.updated_at = now;
-        tx.update_unit(&specimen).await?;
+        update_unit(&mut tx, &specimen).await?;
         tx.append_chain_event(&chain_event(
             specimen.site_id,
             Some(&specimen),
@@ -408,16 +398,20 @@ impl App {
             &record,
         ))
         .await?;
-        tx.append_day_event(&day_event(
+        append(
+            &mut tx,
             &view.session,
-            actor,
-            now,
-            "record",
-            Some(DayStep::Processing),
-            Some("processing"),
-            None,
-            &record,
-        ))
+            &day_event(
+                &view.session,
+                actor,
+                now,
+                "record",
+                Some(DayStep::Processing),
+                Some("processing"),
+                None,
+                &record,
+            ),
+        )
         .await?;
         let mut after = record;
         after.push(("product", donation_id.printed()));
@@ -487,7 +481,7 @@ impl App {
         ];
         unit.fields = merged(&unit.fields, &values);
         unit.updated_at = now;
-        unit.version = tx.update_unit(&unit).await?;
+        unit.version = update_unit(&mut tx, &unit).await?;
         tx.append_chain_event(&chain_event(
             unit.site_id,
             Some(&unit),
@@ -521,8 +515,7 @@ impl App {
             .session_id
             .ok_or_else(|| invalid("product", IssueCode::WrongStation))?;
         let protocol = load_day(&mut tx, session).await?.view.protocol;
-        let facts = unit_facts(&unit)
-            .ok_or_else(|| AppError::Internal("unreadable stored identifier".into()))?;
+        let facts = unit_facts(&unit)?;
         let qc = qc_of(&unit);
         unit.status = cells::release_product(&facts, qc.as_ref(), &protocol, &actor.username)
             .map_err(|r| {
@@ -535,7 +528,7 @@ impl App {
             })?;
         unit.released_by = Some(actor.username.clone());
         unit.updated_at = now;
-        unit.version = tx.update_unit(&unit).await?;
+        unit.version = update_unit(&mut tx, &unit).await?;
         tx.append_chain_event(&chain_event(
             unit.site_id,
             Some(&unit),
@@ -578,7 +571,7 @@ impl App {
         }
         unit.status = UnitStatus::Rejected;
         unit.updated_at = now;
-        unit.version = tx.update_unit(&unit).await?;
+        unit.version = update_unit(&mut tx, &unit).await?;
         tx.append_chain_event(&chain_event(
             unit.site_id,
             Some(&unit),
@@ -706,12 +699,11 @@ impl App {
         let now = self.now();
         let mut tx = self.begin().await?;
         let mut unit = self.unit_for(&mut tx, actor, unit_id).await?;
-        let facts = unit_facts(&unit)
-            .ok_or_else(|| AppError::Internal("unreadable stored identifier".into()))?;
+        let facts = unit_facts(&unit)?;
         unit.status = cells::release_donor_lot(&facts, now).map_err(|r| one(r.issue("unit")))?;
         unit.released_by = Some(actor.username.clone());
         unit.updated_at = now;
-        unit.version = tx.update_unit(&unit).await?;
+        unit.version = update_unit(&mut tx, &unit).await?;
         tx.append_chain_event(&chain_event(
             unit.site_id,
             Some(&unit),
@@ -760,8 +752,7 @@ impl App {
         let (mut tx, mut unit) = self
             .scanned_unit(tx, actor, session.site_id, "assigned", scan)
             .await?;
-        let facts = unit_facts(&unit)
-            .ok_or_else(|| AppError::Internal("unreadable stored identifier".into()))?;
+        let facts = unit_facts(&unit)?;
         let assigned_elsewhere = unit.session_id.is_some_and(|s| s != session_id);
         let outcome =
             match cells::assign_donor_lot(&facts, session.patient_id, session.site_id, now) {
@@ -785,7 +776,7 @@ impl App {
         unit.assigned_patient_id = Some(session.patient_id);
         unit.session_id = Some(session_id);
         unit.updated_at = now;
-        unit.version = tx.update_unit(&unit).await?;
+        unit.version = update_unit(&mut tx, &unit).await?;
         tx.append_chain_event(&chain_event(
             session.site_id,
             Some(&unit),

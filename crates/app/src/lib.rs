@@ -25,7 +25,10 @@ use cellpath_store::{Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-pub use cellpath_store::{AuditPage, ConsentRow, Engine, SiteRow, StoredAudit, UserRow};
+pub use cellpath_store::{
+    AuditPage, ChainEventRow, ConsentRow, DayEventRow, Engine, SiteLabelRow, SiteRow, StoredAudit,
+    UnitRow, UserRow, decode_fields,
+};
 
 /// Who is acting: a signed-in user with their role and sites.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +57,7 @@ pub enum Current {
     Plan(Box<cellpath_domain::plan::TreatmentPlan>),
     Resource(Box<cellpath_store::ResourceRow>),
     Session(Box<cellpath_domain::plan::TreatmentSession>),
+    Unit(Box<cellpath_store::UnitRow>),
 }
 
 /// Why a use case refused or failed. Each variant has a stable code.

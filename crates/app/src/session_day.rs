@@ -12,7 +12,7 @@
 
 use crate::plans::protocol_in_force;
 use crate::scheduling::site_in_scope;
-use crate::{Actor, App, AppError, Audited, Result, authorize, commit_audited, invalid};
+use crate::{Actor, App, AppError, Audited, Current, Result, authorize, commit_audited, invalid};
 use cellpath_domain::audit::AuditAction;
 use cellpath_domain::cells::{
     self, BedsideContext, BedsideScan, ProductType, UnitFacts, UnitKind, UnitStatus, WristbandCode,
@@ -30,7 +30,7 @@ use cellpath_domain::{
     Action, Issue, IssueCode, Issues, PatientId, SessionId, SiteId, search, text,
 };
 use cellpath_store::{
-    ChainEventRow, DayEventRow, SiteLabelRow, Tx, UnitRow, decode_fields, encode_fields,
+    ChainEventRow, DayEventRow, SiteLabelRow, StoreError, Tx, UnitRow, decode_fields, encode_fields,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use uuid::Uuid;
@@ -283,9 +283,11 @@ fn facts_of(events: &[DayEventRow], units: &[UnitRow], chain: &[ChainEventRow]) 
     }
 }
 
-pub(crate) fn unit_facts(unit: &UnitRow) -> Option<UnitFacts> {
-    Some(UnitFacts {
-        donation_id: donation_id_of(unit)?,
+pub(crate) fn unit_facts(unit: &UnitRow) -> Result<UnitFacts> {
+    let donation_id = donation_id_of(unit)
+        .ok_or_else(|| AppError::Internal(format!("unit {}: unreadable identifier", unit.id)))?;
+    Ok(UnitFacts {
+        donation_id,
         kind: unit.kind,
         status: unit.status,
         site_id: unit.site_id,
@@ -297,12 +299,8 @@ pub(crate) fn unit_facts(unit: &UnitRow) -> Option<UnitFacts> {
 }
 
 /// The identifier a stored unit carries.
-pub(crate) fn donation_id_of(unit: &UnitRow) -> Option<DonationId> {
-    let body = &unit.donation_id;
-    let facility = FacilityCode::parse("facility_code", body.get(0..5)?).ok()?;
-    let year: i32 = body.get(5..7)?.parse().ok()?;
-    let sequence: u32 = body.get(7..13)?.parse().ok()?;
-    DonationId::new(facility, 2000 + year, sequence).ok()
+pub fn donation_id_of(unit: &UnitRow) -> Option<DonationId> {
+    DonationId::from_body(&unit.donation_id)
 }
 
 /// Loads a session day without checking who asks.
@@ -374,6 +372,35 @@ pub(crate) fn day_event(
         username: actor.username.clone(),
         display_name: actor.display_name.clone(),
         at,
+    }
+}
+
+/// Appends an event to a session's day. Someone who recorded on the same
+/// day first (the same place in its sequence) makes this a conflict: look
+/// at the session again.
+pub(crate) async fn append(
+    tx: &mut Tx,
+    session: &TreatmentSession,
+    event: &DayEventRow,
+) -> Result<()> {
+    match tx.append_day_event(event).await {
+        Ok(_) => Ok(()),
+        Err(StoreError::Conflict { .. }) => Err(AppError::Conflict(Current::Session(Box::new(
+            session.clone(),
+        )))),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Writes a unit's change; a change someone else made first is a conflict
+/// that returns the unit as it is now.
+pub(crate) async fn update_unit(tx: &mut Tx, unit: &UnitRow) -> Result<i64> {
+    match tx.update_unit(unit).await {
+        Ok(version) => Ok(version),
+        Err(StoreError::Conflict { .. }) => Err(AppError::Conflict(Current::Unit(Box::new(
+            tx.unit(unit.id).await?,
+        )))),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -654,40 +681,52 @@ impl App {
             fields.push(("note", note.clone()));
         }
         if matches!(view.day.state(DayStep::CheckIn), Some(StepState::Waiting)) {
-            tx.append_day_event(&day_event(
+            append(
+                &mut tx,
                 &view.session,
-                actor,
-                now,
-                "started",
-                Some(DayStep::CheckIn),
-                None,
-                None,
-                &[],
-            ))
+                &day_event(
+                    &view.session,
+                    actor,
+                    now,
+                    "started",
+                    Some(DayStep::CheckIn),
+                    None,
+                    None,
+                    &[],
+                ),
+            )
             .await?;
         }
-        tx.append_day_event(&day_event(
+        append(
+            &mut tx,
             &view.session,
-            actor,
-            now,
-            "checked",
-            None,
-            Some(item.code()),
-            None,
-            &fields,
-        ))
-        .await?;
-        if item == ChecklistItem::Vitals {
-            tx.append_day_event(&day_event(
+            &day_event(
                 &view.session,
                 actor,
                 now,
-                "record",
+                "checked",
                 None,
-                Some("vitals"),
+                Some(item.code()),
                 None,
                 &fields,
-            ))
+            ),
+        )
+        .await?;
+        if item == ChecklistItem::Vitals {
+            append(
+                &mut tx,
+                &view.session,
+                &day_event(
+                    &view.session,
+                    actor,
+                    now,
+                    "record",
+                    None,
+                    Some("vitals"),
+                    None,
+                    &fields,
+                ),
+            )
             .await?;
         }
         let mut after = vec![("item", item.code().to_string())];
@@ -764,25 +803,24 @@ impl App {
             return Err(invalid("reason", IssueCode::DeviationReasonRequired));
         }
         let kind = if start { "started" } else { "finished" };
-        tx.append_day_event(&day_event(
+        append(
+            &mut tx,
             &view.session,
-            actor,
-            now,
-            kind,
-            Some(step),
-            None,
-            None,
-            &[],
-        ))
+            &day_event(&view.session, actor, now, kind, Some(step), None, None, &[]),
+        )
         .await?;
         for finding in &findings {
-            tx.append_day_event(&deviation_event(
+            append(
+                &mut tx,
                 &view.session,
-                actor,
-                now,
-                finding,
-                reason.as_deref().unwrap_or_default(),
-            ))
+                &deviation_event(
+                    &view.session,
+                    actor,
+                    now,
+                    finding,
+                    reason.as_deref().unwrap_or_default(),
+                ),
+            )
             .await?;
         }
         let mut after = vec![
@@ -826,16 +864,20 @@ impl App {
         let now = self.now();
         let mut tx = self.begin().await?;
         let view = self.day_in_scope(&mut tx, actor, id).await?.view;
-        tx.append_day_event(&day_event(
+        append(
+            &mut tx,
             &view.session,
-            actor,
-            now,
-            "deviation",
-            step,
-            Some(kind.code()),
-            Some(&reason),
-            &[],
-        ))
+            &day_event(
+                &view.session,
+                actor,
+                now,
+                "deviation",
+                step,
+                Some(kind.code()),
+                Some(&reason),
+                &[],
+            ),
+        )
         .await?;
         let after = vec![("deviation", kind.code().to_string()), ("reason", reason)];
         commit_audited(
@@ -858,14 +900,11 @@ impl App {
         let now = self.now();
         let mut tx = self.begin().await?;
         let view = self.day_in_scope(&mut tx, actor, id).await?.view;
-        match view.day.state(DayStep::Harvest) {
-            None => return Err(invalid("harvest", IssueCode::NotApplicable)),
-            Some(StepState::Waiting) => return Err(invalid("harvest", IssueCode::NotStarted)),
-            Some(StepState::Done { .. }) => {
-                return Err(invalid("harvest", IssueCode::AlreadyFinished));
-            }
-            Some(StepState::Running { .. }) => {}
-        }
+        let started = view
+            .day
+            .running(DayStep::Harvest)
+            .map_err(|r| AppError::Invalid(r.issues()))?
+            .at;
         if view.facts.harvest_recorded {
             return Err(invalid("harvest", IssueCode::Duplicate));
         }
@@ -889,12 +928,6 @@ impl App {
             return Err(AppError::Invalid(issues));
         };
         let donation_id = next_donation_id(&mut tx, view.session.site_id, now).await?;
-        let started = view
-            .day
-            .state(DayStep::Harvest)
-            .and_then(StepState::started)
-            .map(|s| s.at)
-            .unwrap_or(now);
         let fields = vec![
             ("source", view.plan.plan.cell_source.code().to_string()),
             ("source_site", source_site),
@@ -949,16 +982,20 @@ impl App {
         .await?;
         let mut record = fields.clone();
         record.push(("donation_id", donation_id.printed()));
-        tx.append_day_event(&day_event(
+        append(
+            &mut tx,
             &view.session,
-            actor,
-            now,
-            "record",
-            Some(DayStep::Harvest),
-            Some("harvest"),
-            None,
-            &record,
-        ))
+            &day_event(
+                &view.session,
+                actor,
+                now,
+                "record",
+                Some(DayStep::Harvest),
+                Some("harvest"),
+                None,
+                &record,
+            ),
+        )
         .await?;
         commit_audited(
             tx,
@@ -1044,7 +1081,7 @@ impl App {
             Ok(id) => tx.unit_by_donation_id(&id.body()).await?,
             Err(_) => None,
         };
-        let found = scanned.as_ref().and_then(unit_facts);
+        let found = scanned.as_ref().map(unit_facts).transpose()?;
         let outcome = cells::bedside_check(&context, &first_scan, &second_scan, |wanted| {
             found.clone().filter(|f| f.donation_id == *wanted)
         });
@@ -1068,16 +1105,20 @@ impl App {
         ))
         .await?;
         if let Some(code) = refusal {
-            tx.append_day_event(&day_event(
+            append(
+                &mut tx,
                 &view.session,
-                actor,
-                now,
-                "deviation",
-                Some(DayStep::Injection),
-                Some(DeviationKind::FailedCheck.code()),
-                Some(code),
-                &[],
-            ))
+                &day_event(
+                    &view.session,
+                    actor,
+                    now,
+                    "deviation",
+                    Some(DayStep::Injection),
+                    Some(DeviationKind::FailedCheck.code()),
+                    Some(code),
+                    &[],
+                ),
+            )
             .await?;
         }
         let mut after = vec![
@@ -1110,13 +1151,11 @@ impl App {
         let now = self.now();
         let mut tx = self.begin().await?;
         let view = self.day_in_scope(&mut tx, actor, id).await?.view;
-        match view.day.state(DayStep::Injection) {
-            Some(StepState::Running { .. }) => {}
-            Some(StepState::Done { .. }) => {
-                return Err(invalid("injection", IssueCode::AlreadyFinished));
-            }
-            _ => return Err(invalid("injection", IssueCode::NotStarted)),
-        }
+        let started = view
+            .day
+            .running(DayStep::Injection)
+            .map_err(|r| AppError::Invalid(r.issues()))?
+            .at;
         if view.facts.injection_recorded {
             return Err(invalid("injection", IssueCode::Duplicate));
         }
@@ -1146,12 +1185,6 @@ impl App {
         let Some(mut product) = view.units.iter().find(|u| Some(u.id) == passed).cloned() else {
             return Err(invalid("bedside_check", IssueCode::BedsideCheckRequired));
         };
-        let started = view
-            .day
-            .state(DayStep::Injection)
-            .and_then(StepState::started)
-            .map(|s| s.at)
-            .unwrap_or(now);
         let mut fields = vec![
             ("guidance", guidance.code().to_string()),
             ("target_site", target.code().to_string()),
@@ -1172,7 +1205,7 @@ impl App {
         }
         product.status = UnitStatus::Administered;
         product.updated_at = now;
-        tx.update_unit(&product).await?;
+        update_unit(&mut tx, &product).await?;
         tx.append_chain_event(&chain_event(
             view.session.site_id,
             Some(&product),
@@ -1185,16 +1218,20 @@ impl App {
             &[("patient_id", view.session.patient_id.to_string())],
         ))
         .await?;
-        tx.append_day_event(&day_event(
+        append(
+            &mut tx,
             &view.session,
-            actor,
-            now,
-            "record",
-            Some(DayStep::Injection),
-            Some("injection"),
-            None,
-            &fields,
-        ))
+            &day_event(
+                &view.session,
+                actor,
+                now,
+                "record",
+                Some(DayStep::Injection),
+                Some("injection"),
+                None,
+                &fields,
+            ),
+        )
         .await?;
         commit_audited(
             tx,
@@ -1216,13 +1253,9 @@ impl App {
         let now = self.now();
         let mut tx = self.begin().await?;
         let view = self.day_in_scope(&mut tx, actor, id).await?.view;
-        match view.day.state(DayStep::Monitoring) {
-            Some(StepState::Running { .. }) => {}
-            Some(StepState::Done { .. }) => {
-                return Err(invalid("monitoring", IssueCode::AlreadyFinished));
-            }
-            _ => return Err(invalid("monitoring", IssueCode::NotStarted)),
-        }
+        view.day
+            .running(DayStep::Monitoring)
+            .map_err(|r| AppError::Invalid(r.issues()))?;
         let mut issues = Issues::default();
         let mut fields = parse_vitals(&draft.vitals, &mut issues);
         if let Some(pain) = issues.check(parse_whole("pain", &draft.pain, 0, 10)) {
@@ -1249,16 +1282,20 @@ impl App {
                 .join(","),
         ));
         fields.push(("criteria_met", met.to_string()));
-        tx.append_day_event(&day_event(
+        append(
+            &mut tx,
             &view.session,
-            actor,
-            now,
-            "record",
-            Some(DayStep::Monitoring),
-            Some("monitoring"),
-            None,
-            &fields,
-        ))
+            &day_event(
+                &view.session,
+                actor,
+                now,
+                "record",
+                Some(DayStep::Monitoring),
+                Some("monitoring"),
+                None,
+                &fields,
+            ),
+        )
         .await?;
         commit_audited(
             tx,

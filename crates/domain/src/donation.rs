@@ -212,6 +212,13 @@ impl DonationId {
         format!("={}{}", self.body(), self.flag())
     }
 
+    /// The identifier whose body (the 13 characters, as stored) this is;
+    /// `None` if the body is not one.
+    pub fn from_body(body: &str) -> Option<DonationId> {
+        let check = mod37_2_character(mod37_2_check_value(body)?);
+        DonationId::parse(&format!("{body}{check}")).ok()
+    }
+
     /// Parses what a person types or a scanner sends: the printed form
     /// (`G123498654321H`, also with one space before the check character),
     /// or the barcode form (`=G12349865432177`). Surrounding whitespace is

@@ -374,6 +374,17 @@ impl SessionDay {
         }
     }
 
+    /// Who started `step` and when, while it runs: its records (harvest,
+    /// processing, injection, monitoring) are taken only then.
+    pub fn running(&self, step: DayStep) -> Result<&Signed, Refusal> {
+        match self.state(step) {
+            None => Err(Refusal::NotInPath(step)),
+            Some(StepState::Waiting) => Err(Refusal::NotStarted(step)),
+            Some(StepState::Done { .. }) => Err(Refusal::AlreadyFinished(step)),
+            Some(StepState::Running { started }) => Ok(started),
+        }
+    }
+
     /// Whether `step` may finish now.
     pub fn may_finish(&self, step: DayStep, facts: &Facts) -> Result<(), Refusal> {
         match self.state(step) {

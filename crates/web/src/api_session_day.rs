@@ -17,13 +17,13 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cellpath_app::AppError;
 use cellpath_app::lab::{DonorLotDraft, LabQueue, ProcessingDraft, QcDraft, UnitView};
 use cellpath_app::session_day::{
     BedsideDraft, BoardRow, CheckDraft, HarvestDraft, InjectionDraft, MonitoringDraft,
     SessionDayView, VitalsDraft,
 };
-use cellpath_domain::donation::{DonationId, mod37_2_character, mod37_2_check_value};
+use cellpath_app::{AppError, ChainEventRow, UnitRow, decode_fields};
+use cellpath_domain::donation::DonationId;
 use cellpath_domain::session_day::{Alert, StepState};
 use cellpath_domain::{Issue, IssueCode, Issues, Locale, SessionId, SiteId, session_day::Signed};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -491,30 +491,14 @@ pub struct LabelsOut {
 
 // ---------------------------------------------------------------- mapping
 
-/// The identifier a stored 13-character body stands for.
-fn donation_id(body: &str) -> Option<DonationId> {
-    let check = mod37_2_character(mod37_2_check_value(body)?);
-    DonationId::parse(&format!("{body}{check}")).ok()
-}
-
 /// Stored record fields (a JSON object) as name → value.
 fn fields_of(encoded: &str) -> BTreeMap<String, String> {
-    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(encoded)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| match v {
-            serde_json::Value::String(s) => (k, s),
-            other => (k, other.to_string()),
-        })
-        .collect()
+    decode_fields(encoded).into_iter().collect()
 }
 
-// The store's row types are not re-exported by the app, so rows are read
-// field by field.
-macro_rules! unit_out {
-    ($row:expr) => {{
-        let row = $row;
-        let id = donation_id(&row.donation_id);
+impl From<&UnitRow> for UnitOut {
+    fn from(row: &UnitRow) -> UnitOut {
+        let id = DonationId::from_body(&row.donation_id);
         UnitOut {
             id: row.id,
             donation_id: id
@@ -545,12 +529,11 @@ macro_rules! unit_out {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
-    }};
+    }
 }
 
-macro_rules! chain_out {
-    ($row:expr) => {{
-        let row = $row;
+impl From<&ChainEventRow> for ChainEventOut {
+    fn from(row: &ChainEventRow) -> ChainEventOut {
         ChainEventOut {
             id: row.id,
             unit_id: row.unit_id,
@@ -564,7 +547,7 @@ macro_rules! chain_out {
             name: row.display_name.clone(),
             at: row.at,
         }
-    }};
+    }
 }
 
 fn day_out(view: &SessionDayView) -> SessionDayOut {
@@ -626,8 +609,8 @@ fn day_out(view: &SessionDayView) -> SessionDayOut {
         },
         consent: view.consent.code().to_string(),
         wristband: view.wristband.as_ref().map(ToString::to_string),
-        units: view.units.iter().map(|u| unit_out!(u)).collect(),
-        chain: view.chain.iter().map(|e| chain_out!(e)).collect(),
+        units: view.units.iter().map(UnitOut::from).collect(),
+        chain: view.chain.iter().map(ChainEventOut::from).collect(),
         records: view
             .events
             .iter()
@@ -680,17 +663,17 @@ fn lab_queue_out(queue: &LabQueue) -> LabQueueOut {
         site_id: queue.site.id,
         site_name: queue.site.name.clone(),
         facility_code: queue.site.facility_code.clone(),
-        units: queue.units.iter().map(|u| unit_out!(u)).collect(),
-        refusals: queue.refusals.iter().map(|e| chain_out!(e)).collect(),
+        units: queue.units.iter().map(UnitOut::from).collect(),
+        refusals: queue.refusals.iter().map(ChainEventOut::from).collect(),
     }
 }
 
 fn unit_view_out(view: &UnitView) -> UnitViewOut {
     UnitViewOut {
-        unit: unit_out!(&view.unit),
-        parent: view.parent.as_ref().map(|u| unit_out!(u)),
-        children: view.children.iter().map(|u| unit_out!(u)).collect(),
-        events: view.events.iter().map(|e| chain_out!(e)).collect(),
+        unit: UnitOut::from(&view.unit),
+        parent: view.parent.as_ref().map(UnitOut::from),
+        children: view.children.iter().map(UnitOut::from).collect(),
+        events: view.events.iter().map(ChainEventOut::from).collect(),
     }
 }
 
@@ -893,7 +876,7 @@ pub async fn record_harvest(
         .await
         .map_err(|e| ApiError::new(api.locale, e))?;
     Ok(created(
-        unit_out!(&unit),
+        UnitOut::from(&unit),
         format!("/api/v1/units/{}", unit.id),
     ))
 }
@@ -930,7 +913,7 @@ pub async fn bedside_check(
         .bedside_check(&api.actor, id, &draft)
         .await
         .map_err(|e| ApiError::new(api.locale, e))?;
-    Ok(Json(unit_out!(&unit)))
+    Ok(Json(UnitOut::from(&unit)))
 }
 
 /// Record the injection (while the injection step runs); the product is marked as given.
@@ -1013,7 +996,7 @@ pub async fn assign_donor_lot(
         .assign_donor_lot(&api.actor, id, &s(&input.scan))
         .await
         .map_err(|e| ApiError::new(api.locale, e))?;
-    Ok(Json(unit_out!(&unit)))
+    Ok(Json(UnitOut::from(&unit)))
 }
 
 /// Every session of a site's day with its current step, minutes in it and alerts.
@@ -1080,7 +1063,7 @@ pub async fn receive_specimen(
         .receive_specimen(&api.actor, site, &s(&input.scan))
         .await
         .map_err(|e| ApiError::new(api.locale, e))?;
-    Ok(Json(unit_out!(&unit)))
+    Ok(Json(UnitOut::from(&unit)))
 }
 
 /// A unit with the specimen it was made from, the products made of it, and every event of its chain of identity.
@@ -1128,7 +1111,7 @@ pub async fn record_processing(
         .await
         .map_err(|e| ApiError::new(api.locale, e))?;
     Ok(created(
-        unit_out!(&product),
+        UnitOut::from(&product),
         format!("/api/v1/units/{}", product.id),
     ))
 }
@@ -1158,7 +1141,7 @@ pub async fn record_qc(
         .await
         .map_err(|e| ApiError::new(api.locale, e))?;
     Ok(Json(QcOut {
-        unit: unit_out!(&unit),
+        unit: UnitOut::from(&unit),
         misses: misses.iter().map(|m| (*m).to_string()).collect(),
     }))
 }
@@ -1180,7 +1163,7 @@ pub async fn release_product(
         .release_product(&api.actor, id)
         .await
         .map_err(|e| ApiError::new(api.locale, e))?;
-    Ok(Json(unit_out!(&unit)))
+    Ok(Json(UnitOut::from(&unit)))
 }
 
 /// Reject a product or a donor lot, with the reason: it can never be given.
@@ -1201,7 +1184,7 @@ pub async fn reject_unit(
         .reject_unit(&api.actor, id, &s(&input.reason))
         .await
         .map_err(|e| ApiError::new(api.locale, e))?;
-    Ok(Json(unit_out!(&unit)))
+    Ok(Json(UnitOut::from(&unit)))
 }
 
 /// Receive a donor lot: it gets the site's own identifier and waits in quarantine.
@@ -1233,7 +1216,7 @@ pub async fn receive_donor_lot(
         .await
         .map_err(|e| ApiError::new(api.locale, e))?;
     Ok(created(
-        unit_out!(&unit),
+        UnitOut::from(&unit),
         format!("/api/v1/units/{}", unit.id),
     ))
 }
@@ -1254,7 +1237,7 @@ pub async fn release_donor_lot(
         .release_donor_lot(&api.actor, id)
         .await
         .map_err(|e| ApiError::new(api.locale, e))?;
-    Ok(Json(unit_out!(&unit)))
+    Ok(Json(UnitOut::from(&unit)))
 }
 
 async fn labels_now(

@@ -198,6 +198,9 @@ impl IntoResponse for ApiError {
                     Current::Session(s) => {
                         serde_json::to_value(crate::api_plans::SessionOut::from(&*s))
                     }
+                    Current::Unit(u) => {
+                        serde_json::to_value(crate::api_session_day::UnitOut::from(&*u))
+                    }
                 }
                 .unwrap_or_default();
                 problem(

@@ -1,10 +1,6 @@
 //! Pages of the lab and the day board: receiving by scan, processing, quality
 //! control, release by a second person, donor lots, and the wall screen of
 //! the day's patients.
-//!
-//! The app does not export its storage rows (`UnitRow`, `ChainEventRow`), so
-//! the `unit!` and `chain_event!` macros copy a row into this module's own
-//! view of it, field by field, where the row's type is known.
 
 use super::plans::SiteLink;
 use super::{
@@ -23,9 +19,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use cellpath_app::lab::{DonorLotDraft, ProcessingDraft, QcDraft};
 use cellpath_app::session_day::{BoardRow, SessionDayView};
-use cellpath_app::{Actor, AppError};
+use cellpath_app::{Actor, AppError, ChainEventRow, UnitRow, decode_fields};
 use cellpath_domain::cells::{ProductType, UnitKind, UnitStatus};
-use cellpath_domain::donation::{mod37_2_character, mod37_2_check_value};
+use cellpath_domain::donation::DonationId;
 use cellpath_domain::session_day::{Alert, DayStep, StepState};
 use cellpath_domain::{Action, Issues, Locale, SessionId, SiteId};
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
@@ -111,10 +107,8 @@ struct Unit {
     created_at: DateTime<Utc>,
 }
 
-/// A unit row of the app as this module's `Unit`.
-macro_rules! unit {
-    ($row:expr) => {{
-        let row = &$row;
+impl From<&UnitRow> for Unit {
+    fn from(row: &UnitRow) -> Unit {
         Unit {
             id: row.id,
             body: row.donation_id.clone(),
@@ -131,7 +125,7 @@ macro_rules! unit {
             fields: decode_fields(&row.fields),
             created_at: row.created_at,
         }
-    }};
+    }
 }
 
 /// A scan or change of the chain of identity.
@@ -145,10 +139,8 @@ struct ChainEvent {
     at: DateTime<Utc>,
 }
 
-/// A chain event row of the app as this module's `ChainEvent`.
-macro_rules! chain_event {
-    ($row:expr) => {{
-        let row = &$row;
+impl From<&ChainEventRow> for ChainEvent {
+    fn from(row: &ChainEventRow) -> ChainEvent {
         ChainEvent {
             kind: row.kind.clone(),
             passed: row.passed,
@@ -158,23 +150,6 @@ macro_rules! chain_event {
             display_name: row.display_name.clone(),
             at: row.at,
         }
-    }};
-}
-
-/// The values a unit or event carries (a JSON object of strings).
-fn decode_fields(encoded: &str) -> Vec<(String, String)> {
-    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(encoded) {
-        Ok(map) => map
-            .into_iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    serde_json::Value::String(s) => s,
-                    other => other.to_string(),
-                };
-                (k, v)
-            })
-            .collect(),
-        Err(_) => Vec::new(),
     }
 }
 
@@ -221,8 +196,8 @@ pub struct UnitLine {
 }
 
 fn check_character(body: &str) -> String {
-    mod37_2_check_value(body)
-        .map(|v| mod37_2_character(v).to_string())
+    DonationId::from_body(body)
+        .map(|id| id.check_character().to_string())
         .unwrap_or_default()
 }
 
@@ -431,7 +406,7 @@ async fn lab_page(
         .map_err(app_error(locale))?;
     let sites = state.app.list_sites().await.map_err(app_error(locale))?;
     let now = state.app.now();
-    let units: Vec<Unit> = queue.units.iter().map(|u| unit!(u)).collect();
+    let units: Vec<Unit> = queue.units.iter().map(Unit::from).collect();
     let lines = |keep: &dyn Fn(&Unit) -> bool| -> Vec<UnitLine> {
         units
             .iter()
@@ -452,7 +427,7 @@ async fn lab_page(
         .refusals
         .iter()
         .rev()
-        .map(|e| refusal_line(locale, &chain_event!(e)))
+        .map(|e| refusal_line(locale, &ChainEvent::from(e)))
         .collect();
     Ok(LabPage {
         site: site.to_string(),
@@ -808,7 +783,7 @@ async fn unit_page(
         .await
         .map_err(app_error(locale))?;
     let now = state.app.now();
-    let unit = unit!(view.unit);
+    let unit = Unit::from(&view.unit);
     let day = match unit.session_id {
         Some(session) => Some(
             state
@@ -880,16 +855,16 @@ async fn unit_page(
     let parent = view
         .parent
         .as_ref()
-        .map(|p| unit_line(locale, now, &unit!(p)));
+        .map(|p| unit_line(locale, now, &Unit::from(p)));
     let children = view
         .children
         .iter()
-        .map(|c| unit_line(locale, now, &unit!(c)))
+        .map(|c| unit_line(locale, now, &Unit::from(c)))
         .collect();
     let history = view
         .events
         .iter()
-        .map(|e| event_line(locale, &chain_event!(e)))
+        .map(|e| event_line(locale, &ChainEvent::from(e)))
         .collect();
     Ok(UnitPage {
         unit: unit_line(locale, now, &unit),
@@ -1159,7 +1134,7 @@ async fn donor_lots_page(
     let lots: Vec<Unit> = queue
         .units
         .iter()
-        .map(|u| unit!(u))
+        .map(Unit::from)
         .filter(|u| u.kind == UnitKind::DonorLot)
         .collect();
     let groups = [

@@ -26,12 +26,12 @@ use cellpath_app::session_day::{
     BedsideDraft, CheckDraft, HarvestDraft, InjectionDraft, MonitoringDraft, SessionDayView,
     UnitLabel, VitalsDraft, WristbandLabel,
 };
-use cellpath_app::{Actor, AppError};
+use cellpath_app::{Actor, AppError, decode_fields};
 use cellpath_documents::{
     Block, Cell, Direction, Document, Label, Section, render_label_pdf, render_label_png,
     render_label_svg, render_pdf,
 };
-use cellpath_domain::donation::{DonationId, mod37_2_character, mod37_2_check_value};
+use cellpath_domain::donation::DonationId;
 use cellpath_domain::plan::{Guidance, Side, TargetSite};
 use cellpath_domain::session_day::{
     ChecklistItem, DayStep, DeviationKind, DischargeCriterion, Signed, StepState,
@@ -367,21 +367,6 @@ fn step_lines(locale: Locale, view: &SessionDayView, now: DateTime<Utc>) -> Vec<
         .collect()
 }
 
-/// The values a day event stored (a JSON object of strings, as the app
-/// writes them).
-fn stored_fields(encoded: &str) -> Vec<(String, String)> {
-    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(encoded) {
-        Ok(map) => map
-            .into_iter()
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => (k, s),
-                other => (k, other.to_string()),
-            })
-            .collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
 fn value_of<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields
         .iter()
@@ -456,12 +441,6 @@ fn value_lines(locale: Locale, fields: &[(String, String)]) -> Vec<ValueLine> {
             }
         })
         .collect()
-}
-
-/// The identifier of a stored unit, from the 13 characters of its body.
-fn donation_of(body: &str) -> Option<DonationId> {
-    let check = mod37_2_character(mod37_2_check_value(body)?);
-    DonationId::parse(&format!("{body}{check}")).ok()
 }
 
 fn may_move(actor: &Actor, step: DayStep) -> bool {
@@ -673,7 +652,7 @@ async fn day_page(
                 .iter()
                 .rev()
                 .find(|e| e.kind == "checked" && e.code.as_deref() == Some(item.code()))
-                .map(|e| stored_fields(&e.fields))
+                .map(|e| decode_fields(&e.fields))
                 .unwrap_or_default();
             let detail = match item {
                 ChecklistItem::Vitals => vitals_text(locale, &fields),
@@ -759,7 +738,7 @@ async fn day_page(
         )
     });
     let bedside_passed = last_check.filter(|e| e.passed).map(|e| {
-        let fields = stored_fields(&e.fields);
+        let fields = decode_fields(&e.fields);
         tr_args(
             locale,
             "day-bedside-passed",
@@ -834,7 +813,7 @@ async fn day_page(
         .map(|u| UnitLine {
             id: u.id.to_string(),
             kind: label(locale, "day-unit-kind", u.kind.code()),
-            printed: donation_of(&u.donation_id)
+            printed: DonationId::from_body(&u.donation_id)
                 .map(|d| d.printed())
                 .unwrap_or_else(|| u.donation_id.clone()),
             product_type: label(locale, "day-product-type", u.product_type.code()),
@@ -1050,7 +1029,7 @@ async fn refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             failed_form(locale, name, values, &issues),
         ),
-        AppError::Store(e) if e.code() == "conflict" => {
+        AppError::Conflict(_) => {
             let mut form = FormState::from_values(values);
             form.banner = Some(tr(locale, "day-conflict"));
             (StatusCode::CONFLICT, form)
