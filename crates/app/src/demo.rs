@@ -287,6 +287,7 @@ impl App {
             ("physician", "Dr Salma Nasser", Role::Physician),
             ("nurse", "Nurse Rana Saleh", Role::Nurse),
             ("labtech", "Lab Tech Omar Aziz", Role::LabTech),
+            ("labtech2", "Lab Tech Dina Farah", Role::LabTech),
             ("coordinator", "Coordinator Hana Yousef", Role::Coordinator),
         ];
         let mut accounts = Vec::new();
@@ -350,6 +351,7 @@ impl App {
             self.demo_intake(&physician, patient.id, i).await?;
         }
         self.demo_plans(&physician, &registered).await?;
+        self.demo_session_day(site_id, &registered).await?;
         if let Some(patient_id) = first_patient {
             self.demo_portal_user(patient_id).await?;
             accounts.push(DemoAccount {
@@ -512,6 +514,285 @@ impl App {
                     .ok_or_else(|| AppError::Internal("no free time for a demo session".into()))?;
                 self.schedule_session(physician, plan.id, starts_at).await?;
             }
+        }
+        Ok(())
+    }
+
+    /// A day of sessions at every step, so the day board, the lab and the
+    /// session pages have something live at once: one just checked in, one
+    /// in harvest, one in processing, one released and waiting for the
+    /// bedside check, one in monitoring, one discharged, and an allogeneic
+    /// one preparing its donor lot. They are booked at the first free
+    /// starts from today on.
+    async fn demo_session_day(&self, site: SiteId, patients: &[PatientId]) -> Result<()> {
+        use crate::lab::{DonorLotDraft, ProcessingDraft, QcDraft};
+        use crate::session_day::{
+            BedsideDraft, CheckDraft, HarvestDraft, InjectionDraft, MonitoringDraft, VitalsDraft,
+        };
+        let actor = |username: &'static str| async move {
+            let mut tx = self.begin().await?;
+            let user = tx
+                .user_by_username(username)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            self.actor_of(&mut tx, &user).await
+        };
+        let (physician, nurse, lab, lab2) = (
+            actor("physician").await?,
+            actor("nurse").await?,
+            actor("labtech").await?,
+            actor("labtech2").await?,
+        );
+        {
+            let mut tx = self.begin().await?;
+            tx.set_site_labels(site, "D1234", 100, 50).await?;
+            tx.commit().await?;
+        }
+        let reason = "Demo data: recorded in one go.";
+        let vitals = VitalsDraft {
+            systolic: "126".into(),
+            diastolic: "80".into(),
+            pulse: "70".into(),
+            temperature: "36.7".into(),
+            spo2: "98".into(),
+        };
+        let today = self.now().date_naive();
+        for (stage, patient_id) in patients.iter().skip(4).take(7).enumerate() {
+            let allogeneic = stage == 6;
+            let draft = PlanDraft {
+                indication: "osteoarthritis".into(),
+                target_site: "knee".into(),
+                side: if stage % 2 == 0 { "right" } else { "left" }.into(),
+                spinal_level: String::new(),
+                cell_source: if allogeneic {
+                    "allogeneic"
+                } else {
+                    "bone_marrow"
+                }
+                .into(),
+                guidance: "ultrasound".into(),
+                anaesthesia: "local".into(),
+                planned_sessions: "1".into(),
+                study_id: String::new(),
+            };
+            let plan = self
+                .create_plan(&physician, *patient_id, &draft, None)
+                .await?;
+            let plan = self
+                .decide_plan(
+                    &physician,
+                    plan.id,
+                    plan.version,
+                    true,
+                    "Suitable; reviewed with the patient.",
+                )
+                .await?;
+            let consent = self
+                .plan_consent(&nurse, plan.id, cellpath_domain::Locale::En)
+                .await?;
+            let patient = {
+                let mut tx = self.begin().await?;
+                tx.patient(*patient_id).await?
+            };
+            self.take_consent(
+                &nurse,
+                plan.id,
+                cellpath_domain::Locale::En,
+                &consent.text.hash,
+                &cellpath_domain::consent::SignatureDraft {
+                    typed_name: patient.full_name(),
+                    witness_name: "Nurse Rana Saleh".into(),
+                    confirmed: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            let starts = self
+                .possible_starts(
+                    &physician,
+                    plan.id,
+                    today,
+                    today + chrono::Duration::days(7),
+                )
+                .await?;
+            let Some(starts_at) = starts.first().copied() else {
+                continue;
+            };
+            let session = self
+                .schedule_session(&physician, plan.id, starts_at)
+                .await?
+                .id;
+            // Check-in: every item, for all of them.
+            let identity = CheckDraft {
+                given_name: patient.given_name.clone(),
+                family_name: patient.family_name.clone(),
+                date_of_birth: patient.date_of_birth.to_string(),
+                ..Default::default()
+            };
+            let with_vitals = CheckDraft {
+                vitals: vitals.clone(),
+                ..Default::default()
+            };
+            self.record_check(&nurse, session, "identity", &identity)
+                .await?;
+            self.record_check(&nurse, session, "wristband", &CheckDraft::default())
+                .await?;
+            if stage == 0 {
+                continue;
+            }
+            for item in ["consent", "nsaid_pause", "allergies", "time_out"] {
+                self.record_check(&nurse, session, item, &CheckDraft::default())
+                    .await?;
+            }
+            self.record_check(&nurse, session, "vitals", &with_vitals)
+                .await?;
+            self.finish_step(&nurse, session, "check_in", reason)
+                .await?;
+            if allogeneic {
+                self.start_step(&nurse, session, "donor_preparation", reason)
+                    .await?;
+                let lot = self
+                    .receive_donor_lot(
+                        &lab,
+                        site,
+                        &DonorLotDraft {
+                            supplier: "Regional cell bank".into(),
+                            supplier_lot: "RCB-2026-0417".into(),
+                            description: "Allogeneic mesenchymal stromal cells".into(),
+                            volume_ml: "5".into(),
+                            expires_at: (self.now() + chrono::Duration::days(60))
+                                .format("%Y-%m-%d %H:%M")
+                                .to_string(),
+                        },
+                    )
+                    .await?;
+                self.release_donor_lot(&lab, lot.id).await?;
+                continue;
+            }
+            self.start_step(&physician, session, "harvest", reason)
+                .await?;
+            let specimen = self
+                .record_harvest(
+                    &physician,
+                    session,
+                    &HarvestDraft {
+                        source_site: "posterior iliac crest".into(),
+                        side: "right".into(),
+                        volume_ml: "60".into(),
+                        anaesthetic: "lidocaine 1%".into(),
+                        dose: "10 mL".into(),
+                    },
+                )
+                .await?;
+            if stage == 1 {
+                continue;
+            }
+            self.finish_step(&physician, session, "harvest", reason)
+                .await?;
+            let label = self.unit_label(&lab, &specimen.id.to_string()).await?;
+            self.receive_specimen(&lab, site, &label.donation_id.barcode_data())
+                .await?;
+            self.start_step(&lab, session, "processing", reason).await?;
+            let product = self
+                .record_processing(
+                    &lab,
+                    specimen.id,
+                    &ProcessingDraft {
+                        method: "density gradient centrifugation".into(),
+                        centrifuge_programme: "BMAC-2".into(),
+                        cabinet: "BSC-1".into(),
+                        kit_lots: "KIT-24-118, KIT-24-119".into(),
+                    },
+                )
+                .await?;
+            self.record_qc(
+                &lab,
+                product.id,
+                &QcDraft {
+                    volume_ml: "8.5".into(),
+                    cells_millions: "420".into(),
+                    viability_percent: "93".into(),
+                },
+            )
+            .await?;
+            if stage == 2 {
+                continue;
+            }
+            self.release_product(&lab2, product.id).await?;
+            self.finish_step(&lab, session, "processing", reason)
+                .await?;
+            if stage == 3 {
+                continue;
+            }
+            let wristband = self
+                .session_day(&nurse, session)
+                .await?
+                .wristband
+                .map(|w| w.to_string())
+                .unwrap_or_default();
+            let product_id = self
+                .unit_label(&nurse, &product.id.to_string())
+                .await?
+                .donation_id
+                .printed();
+            self.bedside_check(
+                &nurse,
+                session,
+                &BedsideDraft {
+                    wristband: wristband.clone(),
+                    product: product_id.clone(),
+                    second_username: "physician".into(),
+                    second_password: DEMO_PASSWORD.into(),
+                    second_wristband: wristband,
+                    second_product: product_id,
+                },
+            )
+            .await?;
+            self.start_step(&physician, session, "injection", reason)
+                .await?;
+            self.record_injection(
+                &physician,
+                session,
+                &InjectionDraft {
+                    guidance: "ultrasound".into(),
+                    target_site: "knee".into(),
+                    side: draft.side.clone(),
+                    volume_ml: "8".into(),
+                    note: String::new(),
+                },
+            )
+            .await?;
+            self.finish_step(&physician, session, "injection", reason)
+                .await?;
+            self.start_step(&nurse, session, "monitoring", reason)
+                .await?;
+            if stage == 4 {
+                continue;
+            }
+            self.record_monitoring(
+                &nurse,
+                session,
+                &MonitoringDraft {
+                    vitals: vitals.clone(),
+                    pain: "2".into(),
+                    criteria: [
+                        "vitals_stable",
+                        "pain_controlled",
+                        "sites_dry",
+                        "walking",
+                        "instructions_given",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                },
+            )
+            .await?;
+            self.finish_step(&nurse, session, "monitoring", reason)
+                .await?;
+            self.start_step(&nurse, session, "discharge", reason)
+                .await?;
+            self.finish_step(&nurse, session, "discharge", reason)
+                .await?;
         }
         Ok(())
     }

@@ -559,3 +559,38 @@ both_backends! {
         assert_eq!(day.product().map(|u| u.id), Some(mine.id));
     }
 }
+
+both_backends! {
+    async fn the_demo_clinic_holds_sessions_at_every_step_of_a_day(backend: Backend) {
+        let (store, _db) = store(&backend).await;
+        let app = App::new(store, AppConfig::default());
+        app.load_demo().await.expect("demo");
+        let nurse = app
+            .sign_in("nurse", cellpath_app::demo::DEMO_PASSWORD, "")
+            .await
+            .expect("sign in")
+            .actor;
+        let site = nurse.sites[0];
+        let today = app.now().date_naive();
+        let mut steps = Vec::new();
+        for days in 0..9 {
+            let board = app
+                .day_board(&nurse, site, today + Duration::days(days))
+                .await
+                .expect("board");
+            steps.extend(board.iter().map(|row| (row.step, row.running)));
+        }
+        let expected = [
+            (Some(DayStep::CheckIn), true),
+            (Some(DayStep::Harvest), true),
+            (Some(DayStep::Processing), true),
+            (Some(DayStep::Injection), false),
+            (Some(DayStep::Monitoring), true),
+            (None, false),
+            (Some(DayStep::DonorPreparation), true),
+        ];
+        for step in expected {
+            assert!(steps.contains(&step), "{step:?} missing from {steps:?}");
+        }
+    }
+}
