@@ -156,6 +156,9 @@ pub struct MonitoringDraft {
 pub struct BoardRow {
     pub session: TreatmentSession,
     pub patient_name: String,
+    /// The parts of the name, for the wall board's short form.
+    pub given_name: String,
+    pub family_name: String,
     pub record_number: String,
     pub autologous: bool,
     /// The step under way or next; `None` once discharged.
@@ -1336,6 +1339,8 @@ impl App {
             let timing = view.day.time_in_step(now, &view.protocol);
             rows.push(BoardRow {
                 patient_name: view.patient.full_name(),
+                given_name: view.patient.given_name.clone(),
+                family_name: view.patient.family_name.clone(),
                 record_number: view.patient.record_number.as_str().to_string(),
                 autologous: view.autologous(),
                 step,

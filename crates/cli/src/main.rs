@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 mod id;
+mod label;
 mod schedule;
 
 /// Cellpath: stem cell therapy sessions in an outpatient clinic, from
@@ -81,6 +82,8 @@ enum Command {
     /// Donation identification numbers of specimens and products, without the database.
     #[command(subcommand)]
     Id(id::IdCommand),
+    /// Print the label of an existing specimen or product to a file (`--out`, .pdf, .svg or .png).
+    Label(label::LabelArgs),
 }
 
 #[derive(Subcommand)]
@@ -424,6 +427,11 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Schedule(args)) => schedule::run(&args),
         Some(Command::Id(command)) => id::run(&command),
+        Some(Command::Label(args)) => {
+            let (format, locale) = label::parse(&args)?;
+            let app = open(&cli.db).await?;
+            label::run(&app, &args, format, locale).await
+        }
         Some(Command::VerifyAudit) => {
             let app = open(&cli.db).await?;
             match app.verify_audit().await.map_err(app_error)? {

@@ -441,6 +441,16 @@ both_backends! {
         let admin = signed_in(&server, "admin").await;
         let (status, _) = page(&admin, server.url("/board")).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "the admin has no business on the clinical board");
+
+        // The navigation leads each role to what it may open.
+        let lab = signed_in(&server, "lab_tech").await;
+        for (client, who, board, bench) in [(&nurse, "nurse", true, false), (&coordinator, "coordinator", true, false), (&lab, "lab_tech", true, true), (&admin, "admin", false, false)] {
+            let (status, html) = page(client, server.url("/home")).await;
+            assert_eq!(status, StatusCode::OK, "{who}");
+            let nav = html.split("<nav").nth(1).expect("the navigation").split("</nav>").next().expect("end");
+            assert_eq!(nav.contains("href=\"/board\""), board, "{who}'s nav and the board: {nav}");
+            assert_eq!(nav.contains("href=\"/lab\""), bench, "{who}'s nav and the lab: {nav}");
+        }
     }
 
     async fn the_admin_sets_a_sites_facility_code_and_label_size_and_a_bad_code_is_refused(backend: Backend) {

@@ -1261,14 +1261,12 @@ struct BoardQuery {
     date: Option<String>,
 }
 
-/// `Fatimah Haddad` as `Fatimah H.`. The board's rows carry the full name
-/// only, so the family name is taken as its last word; an Arabic family
-/// name's article (`الحداد`) is passed over for its initial.
-fn short_name(full_name: &str) -> String {
-    let full_name = full_name.trim();
-    let Some((given, family)) = full_name.rsplit_once(' ') else {
-        return full_name.to_string();
-    };
+/// `Fatimah Haddad` as `Fatimah H.`: the given name and the family name's
+/// initial, so that a wall screen does not show whole names. An Arabic
+/// family name's article (`الحداد`) is passed over for its initial.
+fn short_name(given: &str, family: &str) -> String {
+    let given = given.trim();
+    let family = family.trim();
     let family = match family.strip_prefix("ال") {
         Some(rest) if !rest.is_empty() => rest,
         _ => family,
@@ -1371,7 +1369,7 @@ fn board_line(locale: Locale, row: &BoardRow) -> BoardLine {
     };
     BoardLine {
         href: format!("/sessions/{}/day", row.session.id),
-        name: short_name(&row.patient_name),
+        name: short_name(&row.given_name, &row.family_name),
         record_number: row.record_number.clone(),
         source: tr(
             locale,
@@ -1494,11 +1492,12 @@ mod tests {
 
     #[test]
     fn a_shared_screen_shows_the_given_name_and_the_family_initial() {
-        assert_eq!(short_name("Fatimah Haddad"), "Fatimah H.");
-        assert_eq!(short_name("Abdul Rahman Khalil"), "Abdul Rahman K.");
-        assert_eq!(short_name("فاطمة الحداد"), "فاطمة ح.");
-        assert_eq!(short_name("فاطمة حداد"), "فاطمة ح.");
-        assert_eq!(short_name("Mononym"), "Mononym");
+        assert_eq!(short_name("Fatimah", "Haddad"), "Fatimah H.");
+        assert_eq!(short_name("Abdul Rahman", "Khalil"), "Abdul Rahman K.");
+        assert_eq!(short_name("Mary", "van Dyke"), "Mary v.");
+        assert_eq!(short_name("فاطمة", "الحداد"), "فاطمة ح.");
+        assert_eq!(short_name("فاطمة", "حداد"), "فاطمة ح.");
+        assert_eq!(short_name("Mononym", " "), "Mononym");
     }
 
     #[test]

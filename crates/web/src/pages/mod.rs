@@ -10,7 +10,7 @@ mod optimise;
 mod patients;
 mod plans;
 mod resources;
-mod session_day;
+pub mod session_day;
 mod timeline;
 
 use crate::AppState;
@@ -109,6 +109,18 @@ impl Ctx {
                 nav.push(NavItem {
                     href: "/schedule",
                     label: tr(locale, "timeline-nav"),
+                });
+            }
+            if actor.may(Action::ViewSessionDay) {
+                nav.push(NavItem {
+                    href: "/board",
+                    label: tr(locale, "dayboard-title"),
+                });
+            }
+            if actor.may(Action::RecordLab) {
+                nav.push(NavItem {
+                    href: "/lab",
+                    label: tr(locale, "lab-title"),
                 });
             }
             if actor.may(Action::ManageUsers) {

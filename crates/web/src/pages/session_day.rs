@@ -28,8 +28,8 @@ use cellpath_app::session_day::{
 };
 use cellpath_app::{Actor, AppError, decode_fields};
 use cellpath_documents::{
-    Block, Cell, Direction, Document, Label, Section, render_label_pdf, render_label_png,
-    render_label_svg, render_pdf,
+    Block, Cell, Direction, Document, DocumentError, Label, Section, render_label_pdf,
+    render_label_png, render_label_svg, render_pdf,
 };
 use cellpath_domain::donation::DonationId;
 use cellpath_domain::plan::{Guidance, Side, TargetSite};
@@ -1119,7 +1119,10 @@ async fn move_step(
         state.app.finish_step(actor, id, step.code(), &reason).await
     };
     match result {
-        Ok(()) => Ok(back(id, "steps")),
+        // No fragment: the step bar is at the top, and a page opened at a
+        // fragment does not give the next scan field (donor lot, bedside
+        // check) its autofocus, which a scanner at the bedside needs.
+        Ok(()) => Ok(Redirect::to(&format!("/sessions/{id}/day")).into_response()),
         Err(err) => refused(&state, &viewer, actor, id, "step", form.0, err).await,
     }
 }
@@ -1279,17 +1282,18 @@ async fn record_deviation(
     }
 }
 
-/// The three ways a label is served.
-#[derive(Clone, Copy)]
-enum LabelFormat {
+/// The three ways a label is served or saved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LabelFormat {
     Svg,
     Pdf,
     Png,
 }
 
 impl LabelFormat {
-    fn parse(extension: &str) -> Option<LabelFormat> {
-        match extension {
+    /// The format of a file extension (`svg`, `pdf`, `png`), any case.
+    pub fn parse(extension: &str) -> Option<LabelFormat> {
+        match extension.to_ascii_lowercase().as_str() {
             "svg" => Some(LabelFormat::Svg),
             "pdf" => Some(LabelFormat::Pdf),
             "png" => Some(LabelFormat::Png),
@@ -1297,7 +1301,7 @@ impl LabelFormat {
         }
     }
 
-    fn extension(self) -> &'static str {
+    pub fn extension(self) -> &'static str {
         match self {
             LabelFormat::Svg => "svg",
             LabelFormat::Pdf => "pdf",
@@ -1388,18 +1392,32 @@ fn wristband_label_of(locale: Locale, band: &WristbandLabel) -> Label {
     }
 }
 
+/// A label rendered in `format`; a PNG at label printers' resolution.
+fn render_label(label: &Label, format: LabelFormat) -> Result<Vec<u8>, DocumentError> {
+    match format {
+        LabelFormat::Svg => render_label_svg(label).map(String::into_bytes),
+        LabelFormat::Pdf => render_label_pdf(label),
+        LabelFormat::Png => render_label_png(label, LABEL_DOTS_PER_MM),
+    }
+}
+
+/// A unit's label in `locale` and `format`, as the pages serve it (for
+/// `cellpath label`, which prints the same label without a browser).
+pub fn render_unit_label(
+    locale: Locale,
+    unit: &UnitLabel,
+    format: LabelFormat,
+) -> Result<Vec<u8>, DocumentError> {
+    render_label(&unit_label_of(locale, unit), format)
+}
+
 fn label_response(
     locale: Locale,
     label: &Label,
     format: LabelFormat,
     name: &str,
 ) -> Result<Response, PageError> {
-    let bytes = match format {
-        LabelFormat::Svg => render_label_svg(label).map(String::into_bytes),
-        LabelFormat::Pdf => render_label_pdf(label),
-        LabelFormat::Png => render_label_png(label, LABEL_DOTS_PER_MM),
-    }
-    .map_err(|e| {
+    let bytes = render_label(label, format).map_err(|e| {
         tracing::error!(code = e.code(), "label not rendered");
         PageError::Internal(locale)
     })?;
