@@ -17,11 +17,13 @@ pub mod patient;
 pub mod plan;
 pub mod preparation;
 pub mod protocol;
+pub mod questionnaire;
 pub mod roles;
 pub mod scheduling;
 pub mod screening;
 pub mod search;
 pub mod session_day;
+pub mod symptoms;
 pub mod text;
 
 pub use ids::{ItemId, PatientId, PlanId, ResourceId, SessionId, SiteId, UserId};
