@@ -14,6 +14,7 @@ pub mod optimise;
 pub mod outbox;
 pub mod patients;
 pub mod plans;
+pub mod questionnaires;
 pub mod scheduling;
 pub mod session_day;
 

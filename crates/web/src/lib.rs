@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_consent;
 pub mod api_expect;
 pub mod api_plans;
+pub mod api_questionnaires;
 pub mod api_resources;
 pub mod api_schedule;
 pub mod api_session_day;
@@ -113,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_plans::routes())
         .merge(documents::routes())
         .merge(api_expect::routes())
+        .merge(api_questionnaires::routes())
         .merge(api_consent::routes())
         .merge(api_resources::routes())
         .merge(api_session_day::routes())
