@@ -516,6 +516,8 @@ both_backends! {
         std::fs::write(&english_path, english.bytes().await.expect("bytes")).expect("write");
         let text = pdf_text(&english_path);
         assert!(text.contains("Keep the injection site clean and dry"), "{text}");
+        assert!(text.contains("Drink plenty of water."), "the recovery plan the portal shows: {text}");
+        assert!(text.contains("(NSAIDs)"), "{text}");
         assert!(text.contains(&product_id), "the product given: {text}");
 
         let arabic = nurse.get(server.url(&format!("/sessions/{session}/discharge.pdf?lang=ar"))).send().await.expect("pdf");

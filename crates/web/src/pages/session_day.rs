@@ -32,6 +32,7 @@ use cellpath_documents::{
     render_label_png, render_label_svg, render_pdf,
 };
 use cellpath_domain::donation::DonationId;
+use cellpath_domain::expectations::session_timeline;
 use cellpath_domain::plan::{Guidance, Side, TargetSite};
 use cellpath_domain::session_day::{
     ChecklistItem, DayStep, DeviationKind, DischargeCriterion, Signed, StepState,
@@ -1626,17 +1627,19 @@ fn discharge_document(locale: Locale, view: &SessionDayView) -> Document {
     });
     sections.push(Section {
         heading: t("day-discharge-at-home"),
-        blocks: [
-            "day-discharge-clean-dry",
-            "day-discharge-rest",
-            "day-discharge-ice",
-            "day-discharge-hydration",
-            "day-discharge-no-nsaids",
-            "day-discharge-no-strenuous",
-        ]
-        .iter()
-        .map(|key| Block::Paragraph(t(key)))
-        .collect(),
+        // The injection site, then the recovery plan the portal shows
+        // (from the plan and the protocol), so both say the same.
+        blocks: ["day-discharge-clean-dry", "day-discharge-rest"]
+            .iter()
+            .map(|key| t(key))
+            .chain(
+                session_timeline(plan, &view.protocol)
+                    .recovery
+                    .iter()
+                    .map(|code| label(locale, "recovery", code)),
+            )
+            .map(Block::Paragraph)
+            .collect(),
     });
     let mut call = vec![
         Block::Paragraph(t("day-discharge-call-intro")),
