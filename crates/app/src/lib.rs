@@ -8,6 +8,7 @@ pub mod auth;
 pub mod calendar;
 pub mod consent;
 pub mod demo;
+pub mod diary;
 pub mod expectations;
 pub mod lab;
 pub mod optimise;
@@ -27,8 +28,8 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 pub use cellpath_store::{
-    AuditPage, ChainEventRow, ConsentRow, DayEventRow, Engine, SiteLabelRow, SiteRow, StoredAudit,
-    UnitRow, UserRow, decode_fields,
+    AlertRow, AuditPage, ChainEventRow, ConsentRow, DayEventRow, Engine, SiteLabelRow, SiteRow,
+    StoredAudit, UnitRow, UserRow, decode_fields,
 };
 
 /// Who is acting: a signed-in user with their role and sites.
@@ -59,6 +60,7 @@ pub enum Current {
     Resource(Box<cellpath_store::ResourceRow>),
     Session(Box<cellpath_domain::plan::TreatmentSession>),
     Unit(Box<cellpath_store::UnitRow>),
+    Alert(Box<cellpath_store::AlertRow>),
 }
 
 /// Why a use case refused or failed. Each variant has a stable code.

@@ -235,6 +235,11 @@ async fn attempt(
             )
             .await
             .map(|_| ()),
+        Action::KeepDiary => {
+            let session = clinic_session_of_own(clinic, actor).await;
+            app.diary(actor, session).await.map(|_| ())
+        }
+        Action::TriageAlerts => app.triage_queue(actor, clinic.site).await.map(|_| ()),
         Action::TickOwnPreparation => {
             let session = clinic_session_of_own(clinic, actor).await;
             app.tick_my_task(actor, session, TaskCode::Hydrate, true)

@@ -75,6 +75,8 @@ impl Role {
                     | ViewSchedule
                     | ViewSessionDay
                     | RecordSessionDay
+                    | KeepDiary
+                    | TriageAlerts
             ),
             Role::Nurse => matches!(
                 action,
@@ -91,6 +93,8 @@ impl Role {
                     | ViewSchedule
                     | ViewSessionDay
                     | RecordSessionDay
+                    | KeepDiary
+                    | TriageAlerts
             ),
             Role::LabTech => matches!(
                 action,
@@ -111,7 +115,10 @@ impl Role {
                     | ManageResources
                     | ViewSessionDay
             ),
-            Role::Patient => matches!(action, ViewOwnRecord | TickOwnPreparation | GiveOwnConsent),
+            Role::Patient => matches!(
+                action,
+                ViewOwnRecord | TickOwnPreparation | GiveOwnConsent | KeepDiary
+            ),
         }
     }
 }
@@ -175,10 +182,15 @@ pub enum Action {
     /// Receive specimens, record processing and quality control, release
     /// products; receive, release and assign donor lots.
     RecordLab,
+    /// Write and read the symptom diary of the two weeks after a session:
+    /// a patient their own, clinicians their sites' patients'.
+    KeepDiary,
+    /// Work the triage queue: see open red-flag alerts, take and close them.
+    TriageAlerts,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 28] = [
         Action::SearchPatients,
         Action::ViewPatient,
         Action::RegisterPatient,
@@ -205,6 +217,8 @@ impl Action {
         Action::ViewSessionDay,
         Action::RecordSessionDay,
         Action::RecordLab,
+        Action::KeepDiary,
+        Action::TriageAlerts,
     ];
 
     pub fn code(self) -> &'static str {
@@ -235,6 +249,8 @@ impl Action {
             Action::ViewSessionDay => "view_session_day",
             Action::RecordSessionDay => "record_session_day",
             Action::RecordLab => "record_lab",
+            Action::KeepDiary => "keep_diary",
+            Action::TriageAlerts => "triage_alerts",
         }
     }
 }
@@ -264,7 +280,10 @@ mod tests {
                 Role::Patient.allows(action),
                 matches!(
                     action,
-                    Action::ViewOwnRecord | Action::TickOwnPreparation | Action::GiveOwnConsent
+                    Action::ViewOwnRecord
+                        | Action::TickOwnPreparation
+                        | Action::GiveOwnConsent
+                        | Action::KeepDiary
                 ),
                 "{action}"
             );
@@ -281,5 +300,19 @@ mod tests {
             .filter(|r| r.allows(Action::EditIntake))
             .collect();
         assert_eq!(editors, [Role::Physician, Role::Nurse]);
+    }
+
+    #[test]
+    fn diaries_are_kept_by_patients_and_clinicians_and_triaged_by_clinicians() {
+        let keepers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Action::KeepDiary))
+            .collect();
+        assert_eq!(keepers, [Role::Physician, Role::Nurse, Role::Patient]);
+        let triagers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Action::TriageAlerts))
+            .collect();
+        assert_eq!(triagers, [Role::Physician, Role::Nurse]);
     }
 }

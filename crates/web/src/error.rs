@@ -201,6 +201,12 @@ impl IntoResponse for ApiError {
                     Current::Unit(u) => {
                         serde_json::to_value(crate::api_session_day::UnitOut::from(&*u))
                     }
+                    Current::Alert(a) => Ok(json!({
+                        "id": a.id.to_string(),
+                        "version": a.version,
+                        "owner_id": a.owner_id.map(|o| o.to_string()),
+                        "closed": a.closed_at.is_some(),
+                    })),
                 }
                 .unwrap_or_default();
                 problem(
