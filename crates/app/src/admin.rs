@@ -147,3 +147,35 @@ impl App {
         Ok(tx.verify_audit().await?)
     }
 }
+
+impl App {
+    /// The number a site's patients call (blank until the admin sets it).
+    /// Not patient data: anyone signed in at the site may read it.
+    pub async fn site_phone(&self, site: SiteId) -> Result<String> {
+        let mut tx = self.begin().await?;
+        Ok(tx.site_phone(site).await?)
+    }
+
+    /// The admin sets the number a site's patients call; blank clears it.
+    pub async fn set_site_phone(&self, actor: &Actor, site: SiteId, phone: &str) -> Result<()> {
+        authorize(actor, Action::ManageSites)?;
+        crate::scheduling::site_in_scope(actor, site)?;
+        let phone = cellpath_domain::patient::phone("phone", phone)
+            .map_err(|issue| AppError::Invalid(Issues(vec![issue])))?
+            .unwrap_or_default();
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let before = tx.site_phone(site).await?;
+        tx.set_site_phone(site, &phone).await?;
+        let audited = Audited {
+            action: AuditAction::Update,
+            entity: "site",
+            entity_id: site.to_string(),
+            patient_id: None,
+            site_id: Some(site),
+            before: vec![("phone", before)],
+            after: vec![("phone", phone)],
+        };
+        commit_audited(tx, Some(actor), now, audited).await
+    }
+}

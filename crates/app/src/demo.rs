@@ -546,6 +546,7 @@ impl App {
         {
             let mut tx = self.begin().await?;
             tx.set_site_labels(site, "D1234", 100, 50).await?;
+            tx.set_site_phone(site, "+971 4 555 0100").await?;
             tx.commit().await?;
         }
         let reason = "Demo data: recorded in one go.";

@@ -12,8 +12,8 @@ use crate::{Actor, App, AppError, Audited, Current, Result, authorize, commit_au
 use cellpath_domain::audit::AuditAction;
 use cellpath_domain::plan::{SessionStatus, TargetSite, TreatmentSession};
 use cellpath_domain::symptoms::{
-    DIARY_DAYS, DiaryDraft, DiaryEntry, RedFlag, Severity, TriageContext, expected_on, red_flags,
-    rule,
+    DIARY_DAYS, DiaryDay, DiaryDraft, DiaryEntry, RedFlag, Severity, TriageContext, expected_on,
+    red_flags, rule,
 };
 use cellpath_domain::text::{self, LONG_MAX};
 use cellpath_domain::{Action, Issue, IssueCode, Issues, Role, SessionId, SiteId};
@@ -60,6 +60,13 @@ pub struct DiaryLine {
 #[derive(Debug, Clone)]
 pub struct DiaryView {
     pub session: TreatmentSession,
+    pub patient_name: String,
+    /// Cells were drawn from the patient: the harvest site is a pain site too.
+    pub autologous: bool,
+    /// Today's day of the diary (1 to 14), `None` before or after it.
+    pub today: Option<DiaryDay>,
+    /// The number the patient calls (the site's; blank until set).
+    pub phone: String,
     /// Oldest first, in the order written.
     pub lines: Vec<DiaryLine>,
 }
@@ -183,6 +190,12 @@ async fn triage_context(tx: &mut Tx, session: &TreatmentSession) -> Result<Triag
     Ok(TriageContext {
         spinal_injection: plan.plan.target_site == TargetSite::SpinalDisc,
     })
+}
+
+/// The diary day `now` falls on, when the diary is open.
+fn diary_day(session: &TreatmentSession, now: DateTime<Utc>) -> Option<DiaryDay> {
+    let elapsed = (now.date_naive() - session.starts_at.date_naive()).num_days();
+    u8::try_from(elapsed).ok().and_then(DiaryDay::new)
 }
 
 fn out_of_range(limit: i64) -> AppError {
@@ -351,6 +364,9 @@ impl App {
         let mut tx = self.begin().await?;
         let session = self.diary_session(&mut tx, actor, session_id).await?;
         let rows = tx.diary_entries(session_id).await?;
+        let patient = tx.patient(session.patient_id).await?;
+        let plan = tx.plan(session.plan_id).await?;
+        let phone = tx.site_phone(session.site_id).await?;
         let mut alerts: HashMap<Uuid, Vec<AlertRow>> = HashMap::new();
         for alert in tx.alerts_of_session(session_id).await? {
             alerts.entry(alert.entry_id).or_default().push(alert);
@@ -383,7 +399,14 @@ impl App {
             },
         )
         .await?;
-        Ok(DiaryView { session, lines })
+        Ok(DiaryView {
+            patient_name: patient.full_name(),
+            autologous: plan.plan.cell_source.is_autologous(),
+            today: diary_day(&session, now),
+            phone,
+            session,
+            lines,
+        })
     }
 
     /// A site's open alerts, urgent first then the longest open, with who

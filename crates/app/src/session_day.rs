@@ -51,6 +51,8 @@ pub struct SessionDayView {
     pub chain: Vec<ChainEventRow>,
     pub wristband: Option<WristbandCode>,
     pub consent: ConsentState,
+    /// The number the site's patients call (blank until the admin sets it).
+    pub site_phone: String,
 }
 
 impl SessionDayView {
@@ -333,6 +335,7 @@ pub(crate) async fn load_day(tx: &mut Tx, session_id: SessionId) -> Result<Loade
         .find(|e| e.kind == "checked" && e.code.as_deref() == Some("wristband"))
         .and_then(|e| field(&decode_fields(&e.fields), "wristband").and_then(WristbandCode::parse));
     let consent = crate::consent::plan_consent_state(tx, &plan).await?;
+    let site_phone = tx.site_phone(session.site_id).await?;
     Ok(Loaded {
         view: SessionDayView {
             session,
@@ -346,6 +349,7 @@ pub(crate) async fn load_day(tx: &mut Tx, session_id: SessionId) -> Result<Loade
             chain,
             wristband,
             consent,
+            site_phone,
         },
     })
 }

@@ -75,7 +75,7 @@ impl RecordNumber {
 
 /// A phone number as written, with at least 6 and at most 15 digits
 /// (E.164), and only digits, spaces, `+`, `-`, `(`, `)`.
-fn phone(field: &str, raw: &str) -> Result<Option<String>, Issue> {
+pub fn phone(field: &str, raw: &str) -> Result<Option<String>, Issue> {
     let value = raw.trim();
     if value.is_empty() {
         return Ok(None);

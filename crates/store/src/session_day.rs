@@ -204,6 +204,31 @@ impl Tx {
         Ok(())
     }
 
+    /// The number a site's patients call; blank until the admin sets it.
+    pub async fn site_phone(&mut self, site_id: SiteId) -> Result<String> {
+        fetch_optional!(
+            self,
+            (String,),
+            "SELECT phone FROM sites WHERE id = $1",
+            site_id.as_uuid()
+        )?
+        .map(|(phone,)| phone)
+        .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn set_site_phone(&mut self, site_id: SiteId, phone: &str) -> Result<()> {
+        let changed = execute!(
+            self,
+            "UPDATE sites SET phone = $1 WHERE id = $2",
+            phone,
+            site_id.as_uuid()
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     /// Appends an event as the session's next; fails with `Conflict` when
     /// another writer took that place first.
     pub async fn append_day_event(&mut self, event: &DayEventRow) -> Result<i64> {

@@ -217,6 +217,9 @@ impl Clinic {
         tx.set_site_labels(site, "T1234", 100, 50)
             .await
             .expect("labels");
+        tx.set_site_phone(site, "+971 4 555 0123")
+            .await
+            .expect("phone");
         tx.set_site_labels(other_site, "T5678", 100, 50)
             .await
             .expect("labels");

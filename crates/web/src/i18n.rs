@@ -84,6 +84,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/en/timeline.ftl"),
             include_str!("../locales/en/session_day.ftl"),
             include_str!("../locales/en/lab.ftl"),
+            include_str!("../locales/en/diary.ftl"),
         ],
     ),
     (
@@ -97,6 +98,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/ar/timeline.ftl"),
             include_str!("../locales/ar/session_day.ftl"),
             include_str!("../locales/ar/lab.ftl"),
+            include_str!("../locales/ar/diary.ftl"),
         ],
     ),
 ];

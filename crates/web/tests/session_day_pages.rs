@@ -518,6 +518,7 @@ both_backends! {
         assert!(text.contains("Keep the injection site clean and dry"), "{text}");
         assert!(text.contains("Drink plenty of water."), "the recovery plan the portal shows: {text}");
         assert!(text.contains("(NSAIDs)"), "{text}");
+        assert!(text.contains("+971 4 555 0123"), "the clinic's number: {text}");
         assert!(text.contains(&product_id), "the product given: {text}");
 
         let arabic = nurse.get(server.url(&format!("/sessions/{session}/discharge.pdf?lang=ar"))).send().await.expect("pdf");

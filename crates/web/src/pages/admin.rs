@@ -227,8 +227,14 @@ async fn sites_page(
                     .site_labels(actor, id)
                     .await
                     .map_err(|e| PageError::from_app(locale, e))?;
+                let phone = state
+                    .app
+                    .site_phone(id)
+                    .await
+                    .map_err(|e| PageError::from_app(locale, e))?;
                 FormState::from_values(
                     [
+                        ("phone".to_string(), phone),
                         (
                             "facility_code".to_string(),
                             stored.facility_code.unwrap_or_default(),
@@ -286,6 +292,16 @@ async fn set_site_labels(
             &form.get("label_size"),
         )
         .await;
+    // The patients' phone number is saved with the labels, once they are.
+    let result = match result {
+        Ok(()) => {
+            state
+                .app
+                .set_site_phone(actor, site, &form.get("phone"))
+                .await
+        }
+        Err(refused) => Err(refused),
+    };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/admin/sites#site-{site}")).into_response()),
         Err(AppError::Invalid(issues)) => {

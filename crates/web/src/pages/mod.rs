@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod booking;
 mod consent;
+mod diary;
 mod lab;
 mod optimise;
 mod patients;
@@ -115,6 +116,12 @@ impl Ctx {
                 nav.push(NavItem {
                     href: "/board",
                     label: tr(locale, "dayboard-title"),
+                });
+            }
+            if actor.may(Action::TriageAlerts) {
+                nav.push(NavItem {
+                    href: "/triage",
+                    label: tr(locale, "triage-title"),
                 });
             }
             if actor.may(Action::RecordLab) {
@@ -547,6 +554,7 @@ pub fn routes() -> Router<AppState> {
         .merge(timeline::routes())
         .merge(session_day::routes())
         .merge(lab::routes())
+        .merge(diary::routes())
         .fallback(not_found)
 }
 

@@ -1659,6 +1659,12 @@ fn discharge_document(locale: Locale, view: &SessionDayView) -> Document {
         .map(|key| Block::Paragraph(t(key))),
     );
     call.push(Block::Paragraph(t("day-discharge-contact")));
+    if !view.site_phone.is_empty() {
+        call.push(Block::KeyValues(vec![(
+            t("diary-phone"),
+            Cell::Ltr(view.site_phone.clone()),
+        )]));
+    }
     sections.push(Section {
         heading: t("day-discharge-call"),
         blocks: call,
