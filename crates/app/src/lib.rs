@@ -169,6 +169,7 @@ pub struct App {
     clock: Clock,
     consent_pdf: Option<consent::ConsentPdf>,
     reminders: Option<outbox::ReminderComposer>,
+    diary_reminders: Option<outbox::DiaryReminderComposer>,
 }
 
 impl App {
@@ -179,6 +180,7 @@ impl App {
             clock: Arc::new(cellpath_store::now),
             consent_pdf: None,
             reminders: None,
+            diary_reminders: None,
         }
     }
 
@@ -192,6 +194,17 @@ impl App {
     pub fn with_reminders(mut self, composer: outbox::ReminderComposer) -> App {
         self.reminders = Some(composer);
         self
+    }
+
+    /// Wires in the composer of the symptom diary's daily reminders, sent
+    /// from a patient's discharge.
+    pub fn with_diary_reminders(mut self, composer: outbox::DiaryReminderComposer) -> App {
+        self.diary_reminders = Some(composer);
+        self
+    }
+
+    pub(crate) fn diary_reminders(&self) -> Option<&outbox::DiaryReminderComposer> {
+        self.diary_reminders.as_ref()
     }
 
     /// Wires in the renderer of signed consents' printable records.

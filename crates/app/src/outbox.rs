@@ -84,6 +84,22 @@ pub struct BookingNotice {
 /// with calendar files); wired in by the binary, which owns the texts.
 pub type ReminderComposer = std::sync::Arc<dyn Fn(&BookingNotice) -> Vec<NewMessage> + Send + Sync>;
 
+/// What a discharge tells the diary reminder composer: whom, from when,
+/// and the number to call.
+#[derive(Debug, Clone)]
+pub struct DiaryNotice {
+    pub patient: cellpath_domain::patient::Patient,
+    pub session: cellpath_domain::plan::TreatmentSession,
+    pub site_name: String,
+    /// The site's number for patients; blank until the admin sets it.
+    pub site_phone: String,
+}
+
+/// Turns a discharge into the diary's daily reminders (one a day for the
+/// diary's 14 days, in the patient's language); wired in by the binary.
+pub type DiaryReminderComposer =
+    std::sync::Arc<dyn Fn(&DiaryNotice) -> Vec<NewMessage> + Send + Sync>;
+
 /// How long a claimed message is left to its worker before another may try.
 const LEASE_SECONDS: i64 = 300;
 

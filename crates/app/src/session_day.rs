@@ -830,6 +830,21 @@ impl App {
             )
             .await?;
         }
+        // Discharged: the diary's daily reminders go out from tomorrow.
+        if step == DayStep::Discharge
+            && !start
+            && let Some(compose) = self.diary_reminders()
+        {
+            let notice = crate::outbox::DiaryNotice {
+                patient: view.patient.clone(),
+                session: view.session.clone(),
+                site_name: tx.site(view.session.site_id.as_uuid()).await?.name,
+                site_phone: view.site_phone.clone(),
+            };
+            for message in compose(&notice) {
+                crate::outbox::enqueue(&mut tx, message, now).await?;
+            }
+        }
         let mut after = vec![
             ("step", step.code().to_string()),
             ("event", kind.to_string()),

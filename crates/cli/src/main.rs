@@ -162,6 +162,9 @@ async fn open(db: &DbArgs) -> Result<App> {
         .with_consent_pdf(std::sync::Arc::new(cellpath_web::documents::consent_pdf))
         .with_reminders(std::sync::Arc::new(
             cellpath_notify::reminders::compose_booking,
+        ))
+        .with_diary_reminders(std::sync::Arc::new(
+            cellpath_notify::reminders::compose_diary,
         )))
 }
 

@@ -4,9 +4,10 @@
 //! a phone number; in the patient's preferred language.
 
 use crate::calendar::session_calendar;
-use cellpath_app::outbox::{BookingNotice, NewMessage};
+use cellpath_app::outbox::{BookingNotice, DiaryNotice, NewMessage};
 use cellpath_domain::outbox::Channel;
 use cellpath_domain::preparation::Completion;
+use cellpath_domain::symptoms::DIARY_DAYS;
 use cellpath_web::i18n::{tr, tr_args};
 use chrono::Duration;
 
@@ -95,6 +96,73 @@ pub fn compose_booking(notice: &BookingNotice) -> Vec<NewMessage> {
             not_before: day_before,
             ..base(Channel::Sms, "day-before", phone.clone())
         });
+    }
+    out
+}
+
+/// The hour (UTC) a diary reminder is sent on each of its days: late
+/// afternoon in the Gulf and early evening in Europe, when the day's
+/// symptoms can be told. Sites keep no time zone yet.
+pub const DIARY_REMINDER_HOUR_UTC: u32 = 15;
+
+/// The symptom diary's daily reminders from a discharge (wired into the app
+/// with `App::with_diary_reminders`): one for each of the diary's 14 days,
+/// by email and by text message as the patient can be reached, in their
+/// language, each saying what to do at once about a red flag.
+pub fn compose_diary(notice: &DiaryNotice) -> Vec<NewMessage> {
+    let locale = notice.patient.preferred_language;
+    let session = &notice.session;
+    let call = if notice.site_phone.is_empty() {
+        tr(locale, "reminder-diary-call")
+    } else {
+        tr_args(
+            locale,
+            "reminder-diary-call-on",
+            &[("phone", notice.site_phone.clone())],
+        )
+    };
+    let mut out = Vec::new();
+    for day in 1..=DIARY_DAYS {
+        let Some(at) = session
+            .starts_at
+            .date_naive()
+            .checked_add_days(chrono::Days::new(u64::from(day)))
+            .and_then(|date| date.and_hms_opt(DIARY_REMINDER_HOUR_UTC, 0, 0))
+        else {
+            continue;
+        };
+        let args = [
+            ("name", notice.patient.given_name.clone()),
+            ("day", locale.number(i64::from(day))),
+            ("site", notice.site_name.clone()),
+        ];
+        let base = |channel: Channel, recipient: &str| NewMessage {
+            site_id: session.site_id,
+            patient_id: Some(notice.patient.id),
+            dedup_key: format!("diary:{}:{day}:{}", session.id, channel.code()),
+            channel,
+            recipient: recipient.to_string(),
+            subject: String::new(),
+            body: String::new(),
+            calendar: None,
+            not_before: at.and_utc(),
+        };
+        if let Some(email) = &notice.patient.email {
+            out.push(NewMessage {
+                subject: tr_args(locale, "reminder-diary-subject", &args),
+                body: format!(
+                    "{}\n\n{call}",
+                    tr_args(locale, "reminder-diary-body", &args)
+                ),
+                ..base(Channel::Email, email)
+            });
+        }
+        if let Some(phone) = &notice.patient.phone {
+            out.push(NewMessage {
+                body: format!("{} {call}", tr_args(locale, "reminder-sms-diary", &args)),
+                ..base(Channel::Sms, phone)
+            });
+        }
     }
     out
 }

@@ -68,3 +68,9 @@ triage-take = Take
 triage-closing-note = Closing note (what was done)
 triage-close = Close
 triage-conflict = Someone else changed this alert meanwhile; here it is as it is now.
+
+reminder-diary-subject = Day { $day }: your symptom diary
+reminder-diary-body = Hello { $name }, today is day { $day } after your session at { $site }. Please write today's entry in your symptom diary in the patient portal.
+reminder-sms-diary = Day { $day } after your session: please write today's entry in your symptom diary in the patient portal.
+reminder-diary-call = A fever of 38.0 °C or more, bleeding that does not stop or pain that keeps rising: call the clinic now.
+reminder-diary-call-on = A fever of 38.0 °C or more, bleeding that does not stop or pain that keeps rising: call the clinic now on { $phone }.
