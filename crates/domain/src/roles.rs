@@ -75,6 +75,8 @@ impl Role {
                     | ViewSchedule
                     | ViewSessionDay
                     | RecordSessionDay
+                    | RecordAdverseEvents
+                    | Lookback
             ),
             Role::Nurse => matches!(
                 action,
@@ -91,10 +93,12 @@ impl Role {
                     | ViewSchedule
                     | ViewSessionDay
                     | RecordSessionDay
+                    | RecordAdverseEvents
+                    | Lookback
             ),
             Role::LabTech => matches!(
                 action,
-                ViewProtocol | ViewSchedule | ViewSessionDay | RecordLab
+                ViewProtocol | ViewSchedule | ViewSessionDay | RecordLab | Lookback
             ),
             Role::Coordinator => matches!(
                 action,
@@ -175,10 +179,18 @@ pub enum Action {
     /// Receive specimens, record processing and quality control, release
     /// products; receive, release and assign donor lots.
     RecordLab,
+    /// Record adverse events after a session, change them (an outcome
+    /// moves on) and read a patient's.
+    RecordAdverseEvents,
+    /// From a kit lot, a product or a processing run, find every patient who
+    /// received an affected product, with their adverse events. Clinicians
+    /// call the patients; the lab runs a kit or product recall, so lab
+    /// technicians may too (each patient found is an audited read).
+    Lookback,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 28] = [
         Action::SearchPatients,
         Action::ViewPatient,
         Action::RegisterPatient,
@@ -205,6 +217,8 @@ impl Action {
         Action::ViewSessionDay,
         Action::RecordSessionDay,
         Action::RecordLab,
+        Action::RecordAdverseEvents,
+        Action::Lookback,
     ];
 
     pub fn code(self) -> &'static str {
@@ -235,6 +249,8 @@ impl Action {
             Action::ViewSessionDay => "view_session_day",
             Action::RecordSessionDay => "record_session_day",
             Action::RecordLab => "record_lab",
+            Action::RecordAdverseEvents => "record_adverse_events",
+            Action::Lookback => "lookback",
         }
     }
 }
@@ -281,5 +297,19 @@ mod tests {
             .filter(|r| r.allows(Action::EditIntake))
             .collect();
         assert_eq!(editors, [Role::Physician, Role::Nurse]);
+    }
+
+    #[test]
+    fn adverse_events_are_clinicians_and_lookback_adds_the_lab() {
+        let holders =
+            |action| -> Vec<Role> { Role::ALL.into_iter().filter(|r| r.allows(action)).collect() };
+        assert_eq!(
+            holders(Action::RecordAdverseEvents),
+            [Role::Physician, Role::Nurse]
+        );
+        assert_eq!(
+            holders(Action::Lookback),
+            [Role::Physician, Role::Nurse, Role::LabTech]
+        );
     }
 }
