@@ -4,6 +4,7 @@
 //! its audit entry, and returns domain values. Knows nothing of HTTP.
 
 pub mod admin;
+pub mod adverse_events;
 pub mod auth;
 pub mod calendar;
 pub mod consent;
@@ -27,8 +28,8 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 pub use cellpath_store::{
-    AuditPage, ChainEventRow, ConsentRow, DayEventRow, Engine, SiteLabelRow, SiteRow, StoredAudit,
-    UnitRow, UserRow, decode_fields,
+    AdverseEventRow, AuditPage, ChainEventRow, ConsentRow, DayEventRow, Engine, SiteLabelRow,
+    SiteRow, StoredAudit, UnitRow, UserRow, decode_fields,
 };
 
 /// Who is acting: a signed-in user with their role and sites.
@@ -59,6 +60,7 @@ pub enum Current {
     Resource(Box<cellpath_store::ResourceRow>),
     Session(Box<cellpath_domain::plan::TreatmentSession>),
     Unit(Box<cellpath_store::UnitRow>),
+    AdverseEvent(Box<cellpath_store::AdverseEventRow>),
 }
 
 /// Why a use case refused or failed. Each variant has a stable code.
