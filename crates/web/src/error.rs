@@ -201,6 +201,9 @@ impl IntoResponse for ApiError {
                     Current::Unit(u) => {
                         serde_json::to_value(crate::api_session_day::UnitOut::from(&*u))
                     }
+                    Current::AdverseEvent(e) => {
+                        serde_json::to_value(crate::api_adverse_events::AdverseEventOut::from(&*e))
+                    }
                 }
                 .unwrap_or_default();
                 problem(
