@@ -2,13 +2,20 @@
 //! two patients whose products were processed with the same kit lot and one
 //! whose were not; an event linked to the product given; lookback by kit
 //! lot, by product, by specimen (its processing run); refusals by field,
-//! conflicts, roles and sites; and the audit entries of each read.
+//! conflicts, roles and sites; a donor lot assigned but not yet given; and
+//! the audit entries of each read.
 
 use cellpath_app::AppError;
 use cellpath_app::adverse_events::LookbackQuery;
+use cellpath_app::lab::DonorLotDraft;
+use cellpath_app::session_day::{CheckDraft, VitalsDraft};
+use cellpath_domain::Locale;
 use cellpath_domain::adverse_events::AdverseEventDraft;
+use cellpath_domain::consent::SignatureDraft;
+use cellpath_domain::plan::PlanDraft;
 use cellpath_domain::{IssueCode, Role};
-use cellpath_test_support::{Backend, Clinic, both_backends};
+use cellpath_test_support::{Backend, Clinic, both_backends, patient_draft};
+use chrono::Duration;
 
 fn codes<T: std::fmt::Debug>(result: Result<T, AppError>) -> Vec<(String, IssueCode)> {
     match result {
@@ -241,5 +248,98 @@ both_backends! {
             app.adverse_events_of_patient(north, given.patient.id).await,
             Err(AppError::NotFound)
         ));
+    }
+
+    async fn a_donor_lot_assigned_but_not_given_is_found_and_not_linked(backend: Backend) {
+        let clinic = Clinic::new(&backend).await;
+        let app = &clinic.app;
+        let (nurse, physician, lab) = (
+            clinic.actor(Role::Nurse),
+            clinic.actor(Role::Physician),
+            clinic.actor(Role::LabTech),
+        );
+        let reason = "Test: recorded in one go.";
+        let patient = app
+            .register_patient(physician, None, &patient_draft("Rami", "Haddad"))
+            .await
+            .expect("patient");
+        let plan = PlanDraft { cell_source: "allogeneic".into(), ..cellpath_test_support::knee_plan() };
+        let plan = app.create_plan(physician, patient.id, &plan, None).await.expect("plan");
+        let plan = app.decide_plan(physician, plan.id, plan.version, true, "Reviewed.").await.expect("approve");
+        let text = app.plan_consent(nurse, plan.id, Locale::En).await.expect("text").text;
+        let signature = SignatureDraft {
+            typed_name: patient.full_name(),
+            witness_name: "Nurse Witness".into(),
+            confirmed: true,
+            ..SignatureDraft::default()
+        };
+        app.take_consent(nurse, plan.id, Locale::En, &text.hash, &signature).await.expect("consent");
+        let session = app
+            .schedule_session(clinic.actor(Role::Coordinator), plan.id, app.now() + Duration::hours(2))
+            .await
+            .expect("session")
+            .id;
+        let identity = CheckDraft {
+            given_name: patient.given_name.clone(),
+            family_name: patient.family_name.clone(),
+            date_of_birth: patient.date_of_birth.to_string(),
+            ..CheckDraft::default()
+        };
+        let vitals = CheckDraft {
+            vitals: VitalsDraft {
+                systolic: "120".into(),
+                diastolic: "80".into(),
+                pulse: "70".into(),
+                temperature: "36.6".into(),
+                spo2: "98".into(),
+            },
+            ..CheckDraft::default()
+        };
+        for (item, draft) in [
+            ("identity", identity),
+            ("wristband", CheckDraft::default()),
+            ("consent", CheckDraft::default()),
+            ("nsaid_pause", CheckDraft::default()),
+            ("vitals", vitals),
+            ("allergies", CheckDraft::default()),
+            ("time_out", CheckDraft::default()),
+        ] {
+            app.record_check(nurse, session, item, &draft).await.expect(item);
+        }
+        app.finish_step(nurse, session, "check_in", reason).await.expect("check-in");
+        app.start_step(nurse, session, "donor_preparation", reason).await.expect("prep");
+        let lot = app
+            .receive_donor_lot(
+                lab,
+                clinic.site,
+                &DonorLotDraft {
+                    supplier: "Cell bank".into(),
+                    supplier_lot: "CB-77".into(),
+                    description: "Allogeneic MSC".into(),
+                    volume_ml: "5".into(),
+                    expires_at: (app.now() + Duration::days(30)).format("%Y-%m-%d %H:%M").to_string(),
+                },
+            )
+            .await
+            .expect("lot");
+        app.release_donor_lot(lab, lot.id).await.expect("released");
+        let lot_id = app.unit_label(lab, &lot.id.to_string()).await.expect("label").donation_id;
+        app.assign_donor_lot(nurse, session, &lot_id.printed()).await.expect("assigned");
+
+        // Found by its identifier, not yet given, so it can still be stopped.
+        let found = app.lookback(nurse, &LookbackQuery::Unit(lot_id.barcode_data())).await.expect("lookback");
+        assert_eq!(patients(&found), ["Rami Haddad"]);
+        let row = &found.rows[0];
+        assert_eq!((row.session_id, row.administered_at), (Some(session), None));
+        assert!(row.kit_lots.is_empty());
+        // An event before anything was given links no unit on its own; the
+        // assigned lot may be named.
+        let unlinked = app.record_adverse_event(nurse, session, &draft(&clinic)).await.expect("recorded");
+        assert_eq!(unlinked.unit_id, None);
+        let named = AdverseEventDraft { unit: lot_id.printed(), ..draft(&clinic) };
+        let linked = app.record_adverse_event(nurse, session, &named).await.expect("recorded");
+        assert_eq!(linked.unit_id, Some(lot.id));
+        let found = app.lookback(lab, &LookbackQuery::Unit(lot_id.printed())).await.expect("lookback");
+        assert_eq!(found.rows[0].adverse_events.len(), 2, "both events are of the lot's session");
     }
 }
