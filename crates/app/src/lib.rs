@@ -4,6 +4,7 @@
 //! its audit entry, and returns domain values. Knows nothing of HTTP.
 
 pub mod admin;
+pub mod adverse_events;
 pub mod auth;
 pub mod calendar;
 pub mod consent;
@@ -28,8 +29,8 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 pub use cellpath_store::{
-    AlertRow, AuditPage, ChainEventRow, ConsentRow, DayEventRow, Engine, SiteLabelRow, SiteRow,
-    StoredAudit, UnitRow, UserRow, decode_fields,
+    AdverseEventRow, AlertRow, AuditPage, ChainEventRow, ConsentRow, DayEventRow, Engine,
+    SiteLabelRow, SiteRow, StoredAudit, UnitRow, UserRow, decode_fields,
 };
 
 /// Who is acting: a signed-in user with their role and sites.
@@ -61,6 +62,7 @@ pub enum Current {
     Session(Box<cellpath_domain::plan::TreatmentSession>),
     Unit(Box<cellpath_store::UnitRow>),
     Alert(Box<cellpath_store::AlertRow>),
+    AdverseEvent(Box<cellpath_store::AdverseEventRow>),
 }
 
 /// Why a use case refused or failed. Each variant has a stable code.

@@ -240,6 +240,17 @@ async fn attempt(
             app.diary(actor, session).await.map(|_| ())
         }
         Action::TriageAlerts => app.triage_queue(actor, clinic.site).await.map(|_| ()),
+        Action::RecordAdverseEvents => app
+            .adverse_events_of_patient(actor, target.id)
+            .await
+            .map(|_| ()),
+        Action::Lookback => app
+            .lookback(
+                actor,
+                &cellpath_app::adverse_events::LookbackQuery::KitLot("KL-1".into()),
+            )
+            .await
+            .map(|_| ()),
         Action::TickOwnPreparation => {
             let session = clinic_session_of_own(clinic, actor).await;
             app.tick_my_task(actor, session, TaskCode::Hydrate, true)

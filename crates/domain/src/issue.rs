@@ -73,10 +73,12 @@ pub enum IssueCode {
     UnknownIdentifier,
     /// Outside the protocol (too long, too short, a limit missed): a reason is required.
     DeviationReasonRequired,
+    /// This answer contradicts another one (a grade 5 event that did not end in death).
+    Inconsistent,
 }
 
 impl IssueCode {
-    pub const ALL: [IssueCode; 38] = [
+    pub const ALL: [IssueCode; 39] = [
         IssueCode::Required,
         IssueCode::TooLong,
         IssueCode::InvalidFormat,
@@ -115,6 +117,7 @@ impl IssueCode {
         IssueCode::WrongCheckCharacter,
         IssueCode::UnknownIdentifier,
         IssueCode::DeviationReasonRequired,
+        IssueCode::Inconsistent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -157,6 +160,7 @@ impl IssueCode {
             IssueCode::WrongCheckCharacter => "wrong_check_character",
             IssueCode::UnknownIdentifier => "unknown_identifier",
             IssueCode::DeviationReasonRequired => "deviation_reason_required",
+            IssueCode::Inconsistent => "inconsistent",
         }
     }
 }

@@ -3,6 +3,7 @@
 //! No IO, no async, no clock: time comes in as an argument, so every rule is
 //! a plain function that a table-driven test can call.
 
+pub mod adverse_events;
 pub mod audit;
 pub mod cells;
 pub mod consent;

@@ -77,6 +77,8 @@ impl Role {
                     | RecordSessionDay
                     | KeepDiary
                     | TriageAlerts
+                    | RecordAdverseEvents
+                    | Lookback
             ),
             Role::Nurse => matches!(
                 action,
@@ -95,10 +97,12 @@ impl Role {
                     | RecordSessionDay
                     | KeepDiary
                     | TriageAlerts
+                    | RecordAdverseEvents
+                    | Lookback
             ),
             Role::LabTech => matches!(
                 action,
-                ViewProtocol | ViewSchedule | ViewSessionDay | RecordLab
+                ViewProtocol | ViewSchedule | ViewSessionDay | RecordLab | Lookback
             ),
             Role::Coordinator => matches!(
                 action,
@@ -187,10 +191,18 @@ pub enum Action {
     KeepDiary,
     /// Work the triage queue: see open red-flag alerts, take and close them.
     TriageAlerts,
+    /// Record adverse events after a session, change them (an outcome
+    /// moves on) and read a patient's.
+    RecordAdverseEvents,
+    /// From a kit lot, a product or a processing run, find every patient who
+    /// received an affected product, with their adverse events. Clinicians
+    /// call the patients; the lab runs a kit or product recall, so lab
+    /// technicians may too (each patient found is an audited read).
+    Lookback,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 30] = [
         Action::SearchPatients,
         Action::ViewPatient,
         Action::RegisterPatient,
@@ -219,6 +231,8 @@ impl Action {
         Action::RecordLab,
         Action::KeepDiary,
         Action::TriageAlerts,
+        Action::RecordAdverseEvents,
+        Action::Lookback,
     ];
 
     pub fn code(self) -> &'static str {
@@ -251,6 +265,8 @@ impl Action {
             Action::RecordLab => "record_lab",
             Action::KeepDiary => "keep_diary",
             Action::TriageAlerts => "triage_alerts",
+            Action::RecordAdverseEvents => "record_adverse_events",
+            Action::Lookback => "lookback",
         }
     }
 }
@@ -314,5 +330,19 @@ mod tests {
             .filter(|r| r.allows(Action::TriageAlerts))
             .collect();
         assert_eq!(triagers, [Role::Physician, Role::Nurse]);
+    }
+
+    #[test]
+    fn adverse_events_are_clinicians_and_lookback_adds_the_lab() {
+        let holders =
+            |action| -> Vec<Role> { Role::ALL.into_iter().filter(|r| r.allows(action)).collect() };
+        assert_eq!(
+            holders(Action::RecordAdverseEvents),
+            [Role::Physician, Role::Nurse]
+        );
+        assert_eq!(
+            holders(Action::Lookback),
+            [Role::Physician, Role::Nurse, Role::LabTech]
+        );
     }
 }

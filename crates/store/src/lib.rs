@@ -6,6 +6,7 @@
 //! cases open a transaction, make their change, append the audit entry in
 //! the same transaction, and commit: nothing is saved in part.
 
+mod adverse_events;
 mod answers;
 mod audit;
 mod calendar_feeds;
@@ -19,6 +20,7 @@ mod scheduling;
 mod session_day;
 mod users;
 
+pub use adverse_events::AdverseEventRow;
 pub use answers::AnswerRow;
 pub use audit::{AuditPage, StoredAudit, encode_fields};
 pub use consent::{ConsentRow, TemplateRow};

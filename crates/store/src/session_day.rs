@@ -86,7 +86,7 @@ pub struct UnitRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct RawUnit {
+pub(crate) struct RawUnit {
     id: Uuid,
     donation_id: String,
     kind: String,
@@ -109,7 +109,7 @@ struct RawUnit {
     updated_at: DateTime<Utc>,
 }
 
-const UNIT_COLUMNS: &str = "id, donation_id, kind, status, product_type, site_id, owner_patient_id, \
+pub(crate) const UNIT_COLUMNS: &str = "id, donation_id, kind, status, product_type, site_id, owner_patient_id, \
      assigned_patient_id, session_id, parent_id, supplier_lot, collected_at, expires_at, \
      processed_by, released_by, fields, version, created_by, created_at, updated_at";
 

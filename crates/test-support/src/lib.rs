@@ -272,6 +272,221 @@ impl Clinic {
     }
 }
 
+/// A session whose product was given: the patient, the session and the
+/// product (with its processing record's kit lots).
+pub struct Administered {
+    pub patient: cellpath_domain::patient::Patient,
+    pub session: cellpath_domain::SessionId,
+    pub product: cellpath_store::UnitRow,
+    pub product_id: cellpath_domain::donation::DonationId,
+    pub specimen: cellpath_store::UnitRow,
+}
+
+impl Clinic {
+    /// Runs a new patient's autologous knee session, through the use cases,
+    /// from consent to the injection: the harvest, processing with
+    /// `kit_lots`, release by the second lab technician, the bedside check.
+    /// Timings outside the protocol are given a reason (the clock does not
+    /// move), so the steps are recorded as deviations.
+    pub async fn administered(&self, given: &str, family: &str, kit_lots: &str) -> Administered {
+        use cellpath_app::lab::{ProcessingDraft, QcDraft};
+        use cellpath_app::session_day::{
+            BedsideDraft, CheckDraft, HarvestDraft, InjectionDraft, VitalsDraft,
+        };
+        let app = &self.app;
+        let (physician, nurse, lab) = (
+            self.actor(Role::Physician),
+            self.actor(Role::Nurse),
+            self.actor(Role::LabTech),
+        );
+        let reason = "Test: recorded in one go.";
+        let (patient, plan) = self.approved_knee_plan(given, family).await;
+        let text = app
+            .plan_consent(nurse, plan, cellpath_domain::Locale::En)
+            .await
+            .expect("consent text")
+            .text;
+        app.take_consent(
+            nurse,
+            plan,
+            cellpath_domain::Locale::En,
+            &text.hash,
+            &cellpath_domain::consent::SignatureDraft {
+                typed_name: patient.full_name(),
+                witness_name: "Nurse Witness".into(),
+                confirmed: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("consent");
+        // The first start the fixture's single physician is free.
+        let mut session = None;
+        for hours in 1..96 {
+            match app
+                .schedule_session(
+                    self.actor(Role::Coordinator),
+                    plan,
+                    app.now() + chrono::Duration::hours(hours),
+                )
+                .await
+            {
+                Ok(booked) => {
+                    session = Some(booked.id);
+                    break;
+                }
+                Err(cellpath_app::AppError::Unavailable(_)) => continue,
+                Err(other) => panic!("session: {other:?}"),
+            }
+        }
+        let session = session.expect("a free start in four days");
+        let identity = CheckDraft {
+            given_name: patient.given_name.clone(),
+            family_name: patient.family_name.clone(),
+            date_of_birth: patient.date_of_birth.to_string(),
+            ..CheckDraft::default()
+        };
+        let vitals = CheckDraft {
+            vitals: VitalsDraft {
+                systolic: "126".into(),
+                diastolic: "80".into(),
+                pulse: "70".into(),
+                temperature: "36.7".into(),
+                spo2: "98".into(),
+            },
+            ..CheckDraft::default()
+        };
+        for (item, draft) in [
+            ("identity", identity),
+            ("wristband", CheckDraft::default()),
+            ("consent", CheckDraft::default()),
+            ("nsaid_pause", CheckDraft::default()),
+            ("vitals", vitals),
+            ("allergies", CheckDraft::default()),
+            ("time_out", CheckDraft::default()),
+        ] {
+            app.record_check(nurse, session, item, &draft)
+                .await
+                .expect(item);
+        }
+        app.finish_step(nurse, session, "check_in", reason)
+            .await
+            .expect("check-in");
+        app.start_step(physician, session, "harvest", reason)
+            .await
+            .expect("harvest starts");
+        let specimen = app
+            .record_harvest(
+                physician,
+                session,
+                &HarvestDraft {
+                    source_site: "posterior iliac crest".into(),
+                    side: "right".into(),
+                    volume_ml: "60".into(),
+                    anaesthetic: "lidocaine 1%".into(),
+                    dose: "10 mL".into(),
+                },
+            )
+            .await
+            .expect("specimen");
+        app.finish_step(physician, session, "harvest", reason)
+            .await
+            .expect("harvest done");
+        let label = app
+            .unit_label(lab, &specimen.id.to_string())
+            .await
+            .expect("label");
+        app.receive_specimen(lab, self.site, &label.donation_id.barcode_data())
+            .await
+            .expect("received");
+        app.start_step(lab, session, "processing", reason)
+            .await
+            .expect("processing starts");
+        let product = app
+            .record_processing(
+                lab,
+                specimen.id,
+                &ProcessingDraft {
+                    method: "density gradient".into(),
+                    centrifuge_programme: "BMAC-2".into(),
+                    cabinet: "BSC-1".into(),
+                    kit_lots: kit_lots.into(),
+                },
+            )
+            .await
+            .expect("product");
+        app.record_qc(
+            lab,
+            product.id,
+            &QcDraft {
+                volume_ml: "8.5".into(),
+                cells_millions: "420".into(),
+                viability_percent: "93".into(),
+            },
+        )
+        .await
+        .expect("qc");
+        app.release_product(&self.second_lab_tech, product.id)
+            .await
+            .expect("released");
+        app.finish_step(lab, session, "processing", reason)
+            .await
+            .expect("processing done");
+        let wristband = app
+            .session_day(nurse, session)
+            .await
+            .expect("day")
+            .wristband
+            .expect("wristband")
+            .to_string();
+        let product_id = app
+            .unit_label(nurse, &product.id.to_string())
+            .await
+            .expect("label")
+            .donation_id;
+        app.bedside_check(
+            nurse,
+            session,
+            &BedsideDraft {
+                wristband: wristband.clone(),
+                product: product_id.printed(),
+                second_username: "physician".into(),
+                second_password: PASSWORD.into(),
+                second_wristband: wristband,
+                second_product: product_id.printed(),
+            },
+        )
+        .await
+        .expect("bedside check");
+        app.start_step(physician, session, "injection", reason)
+            .await
+            .expect("injection starts");
+        app.record_injection(
+            physician,
+            session,
+            &InjectionDraft {
+                guidance: "ultrasound".into(),
+                target_site: "knee".into(),
+                side: "right".into(),
+                volume_ml: "8".into(),
+                note: String::new(),
+            },
+        )
+        .await
+        .expect("injection");
+        let view = app.session_day(nurse, session).await.expect("day");
+        let product = view.product().expect("product").clone();
+        let specimen = view.specimen().expect("specimen").clone();
+        Administered {
+            patient,
+            session,
+            product,
+            product_id,
+            specimen,
+        }
+    }
+}
+
 /// One of every resource a session can need, open round the clock every
 /// day (so tests book at any hour): two procedure rooms (the first with
 /// fluoroscopy), one physician, nurse, lab technician, anaesthesia

@@ -207,6 +207,9 @@ impl IntoResponse for ApiError {
                         "owner_id": a.owner_id.map(|o| o.to_string()),
                         "closed": a.closed_at.is_some(),
                     })),
+                    Current::AdverseEvent(e) => {
+                        serde_json::to_value(crate::api_adverse_events::AdverseEventOut::from(&*e))
+                    }
                 }
                 .unwrap_or_default();
                 problem(

@@ -4,6 +4,7 @@
 //! render.
 
 pub mod api;
+pub mod api_adverse_events;
 pub mod api_consent;
 pub mod api_expect;
 pub mod api_plans;
@@ -118,6 +119,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_consent::routes())
         .merge(api_resources::routes())
         .merge(api_session_day::routes())
+        .merge(api_adverse_events::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi_json))

@@ -1,15 +1,15 @@
 //! The OpenAPI 3.1 document of the JSON API, served at `/openapi.json`.
 
 use crate::{
-    api, api_consent, api_expect, api_plans, api_questionnaires, api_resources, api_schedule,
-    api_session_day,
+    api, api_adverse_events, api_consent, api_expect, api_plans, api_questionnaires, api_resources,
+    api_schedule, api_session_day,
 };
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Cellpath API", description = "Patients and intake, site protocols, treatment plans with suitability screening, sessions and their preparation, consent texts and signatures, resources with their hours and leave, booking sessions on them, the session day (check-in, steps, bedside check, records) and the lab (specimens, products, donor lots, labels), what to expect and the clinic's answers, questionnaire scoring (pain NRS, KOOS, Oswestry), and outgoing messages, of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
+    info(title = "Cellpath API", description = "Patients and intake, site protocols, treatment plans with suitability screening, sessions and their preparation, consent texts and signatures, resources with their hours and leave, booking sessions on them, the session day (check-in, steps, bedside check, records) and the lab (specimens, products, donor lots, labels), adverse events and the lookback from a kit lot or product to every patient who received it, what to expect and the clinic's answers, questionnaire scoring (pain NRS, KOOS, Oswestry), and outgoing messages, of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
     paths(
         api::list_patients,
         api::create_patient,
@@ -74,6 +74,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_session_day::release_donor_lot,
         api_session_day::get_labels,
         api_session_day::set_labels,
+        api_adverse_events::record_adverse_event,
+        api_adverse_events::update_adverse_event,
+        api_adverse_events::adverse_events_of_patient,
+        api_adverse_events::lookback,
         crate::healthz,
         crate::readyz,
     ),
@@ -96,7 +100,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_session_day::FactsOut, api_session_day::UnitOut, api_session_day::ChainEventOut,
         api_session_day::RecordOut, api_session_day::SessionDayOut, api_session_day::MonitoringOut,
         api_session_day::AlertOut, api_session_day::BoardRowOut, api_session_day::LabQueueOut,
-        api_session_day::UnitViewOut, api_session_day::QcOut, api_session_day::LabelsOut)),
+        api_session_day::UnitViewOut, api_session_day::QcOut, api_session_day::LabelsOut,
+        api_adverse_events::AdverseEventIn, api_adverse_events::AdverseEventOut,
+        api_adverse_events::LookbackRowOut, api_adverse_events::LookbackOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

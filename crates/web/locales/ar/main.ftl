@@ -221,6 +221,7 @@ issue-not-qualified = لا يحق لهذا الشخص إجراء هذا التح
 issue-wrong-check-character = حرف التحقق غير مطابق: امسح مرة أخرى.
 issue-unknown-identifier = لا توجد عينة أو منتج بهذا المعرّف.
 issue-deviation-reason-required = هذا خارج البروتوكول (أطول أو أقصر من اللازم أو تجاوز حد الصلاحية): اذكر السبب؛ سيُسجل كانحراف.
+issue-inconsistent = هذا لا يتفق مع الإجابات الأخرى (الحدث من الدرجة 4 أو 5 خطير؛ والدرجة 5 تعني نتيجة مميتة والعكس).
 issue-consent-withdrawn = سحب المريض موافقته: لا يمكن حجز شيء آخر حتى يوافق من جديد.
 issue-malformed = تعذرت قراءة الطلب.
 issue-password-mismatch = كلمتا المرور غير متطابقتين.

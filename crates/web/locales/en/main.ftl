@@ -221,6 +221,7 @@ issue-not-qualified = This person may not do this check.
 issue-wrong-check-character = The check character does not match: scan again.
 issue-unknown-identifier = No specimen or product has this identifier.
 issue-deviation-reason-required = This is outside the protocol (too long, too short or a viability limit missed): give the reason; it is recorded as a deviation.
+issue-inconsistent = This does not agree with the other answers (a grade 4 or 5 event is serious; grade 5 and a fatal outcome go together).
 issue-consent-withdrawn = The patient withdrew consent: nothing more can be booked until they consent again.
 issue-malformed = The request could not be read.
 issue-password-mismatch = The two passwords are not the same.
