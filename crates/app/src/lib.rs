@@ -11,6 +11,7 @@ pub mod consent;
 pub mod demo;
 pub mod diary;
 pub mod expectations;
+pub mod follow_ups;
 pub mod lab;
 pub mod optimise;
 pub mod outbox;
@@ -172,6 +173,7 @@ pub struct App {
     consent_pdf: Option<consent::ConsentPdf>,
     reminders: Option<outbox::ReminderComposer>,
     diary_reminders: Option<outbox::DiaryReminderComposer>,
+    follow_up_reminders: Option<follow_ups::FollowUpReminderComposer>,
 }
 
 impl App {
@@ -183,6 +185,7 @@ impl App {
             consent_pdf: None,
             reminders: None,
             diary_reminders: None,
+            follow_up_reminders: None,
         }
     }
 

@@ -845,6 +845,11 @@ impl App {
                 crate::outbox::enqueue(&mut tx, message, now).await?;
             }
         }
+        // Discharged: the protocol's follow-up visits are booked (once).
+        if step == DayStep::Discharge && !start {
+            self.book_follow_ups(&mut tx, actor, &view.session, &view.patient, now)
+                .await?;
+        }
         let mut after = vec![
             ("step", step.code().to_string()),
             ("event", kind.to_string()),

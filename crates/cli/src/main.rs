@@ -165,6 +165,9 @@ async fn open(db: &DbArgs) -> Result<App> {
         ))
         .with_diary_reminders(std::sync::Arc::new(
             cellpath_notify::reminders::compose_diary,
+        ))
+        .with_follow_up_reminders(std::sync::Arc::new(
+            cellpath_notify::reminders::compose_follow_up,
         )))
 }
 

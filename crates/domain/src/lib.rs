@@ -9,6 +9,7 @@ pub mod cells;
 pub mod consent;
 pub mod donation;
 pub mod expectations;
+pub mod follow_ups;
 pub mod ids;
 pub mod intake;
 pub mod issue;

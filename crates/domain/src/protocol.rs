@@ -3,6 +3,7 @@
 //! session keeps the version in force when it was booked).
 
 use crate::issue::{Issue, IssueCode, Issues};
+use crate::scheduling::ResourceKind;
 
 /// A duration range in minutes, `min..=max`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +40,10 @@ pub struct Protocol {
     pub processing_to_injection_max_minutes: u32,
     /// Follow-up visits, in days after the session.
     pub follow_up_days: Vec<u32>,
+    /// How long a follow-up visit is booked for (minutes).
+    pub follow_up_minutes: u32,
+    /// Who sees the patient at a follow-up: a physician or a nurse.
+    pub follow_up_seen_by: ResourceKind,
     /// A processed product is released only with at least this volume (mL),
     pub release_min_volume_ml: u32,
     /// this many nucleated cells (millions),
@@ -65,7 +70,10 @@ impl Default for Protocol {
             session_minutes: MinuteRange { min: 90, max: 180 },
             harvest_to_processing_max_minutes: 30,
             processing_to_injection_max_minutes: 60,
-            follow_up_days: vec![7, 42, 90, 180, 365],
+            // One week, six weeks, three, six and twelve months.
+            follow_up_days: vec![7, 42, 91, 182, 365],
+            follow_up_minutes: 30,
+            follow_up_seen_by: ResourceKind::Physician,
             release_min_volume_ml: 1,
             release_min_cells_millions: 1,
             release_min_viability_percent: 70,
@@ -74,7 +82,7 @@ impl Default for Protocol {
 }
 
 /// Names of the settings as forms, the API and the audit trail spell them.
-pub const SETTING_NAMES: [&str; 24] = [
+pub const SETTING_NAMES: [&str; 26] = [
     "nsaid_pause_days",
     "imaging_max_age_months",
     "fasting_solids_hours",
@@ -98,8 +106,13 @@ pub const SETTING_NAMES: [&str; 24] = [
     "release_min_cells_millions",
     "release_min_viability_percent",
     "follow_up_days",
+    "follow_up_minutes",
+    "follow_up_seen_by",
     "version_note",
 ];
+
+/// Who may see a patient at a follow-up visit.
+pub const FOLLOW_UP_SEEN_BY: [ResourceKind; 2] = [ResourceKind::Physician, ResourceKind::Nurse];
 
 impl Protocol {
     /// The settings as (name, value) pairs, the follow-up days comma-separated.
@@ -157,6 +170,11 @@ impl Protocol {
                     .collect::<Vec<_>>()
                     .join(","),
             ),
+            ("follow_up_minutes", n(self.follow_up_minutes)),
+            (
+                "follow_up_seen_by",
+                self.follow_up_seen_by.code().to_string(),
+            ),
         ]
     }
 
@@ -172,6 +190,16 @@ impl Protocol {
                 match parse_days(raw) {
                     Ok(days) => protocol.follow_up_days = days,
                     Err(code) => issues.add(name, code),
+                }
+                continue;
+            }
+            if name == "follow_up_seen_by" {
+                match ResourceKind::parse(name, raw) {
+                    Ok(kind) if FOLLOW_UP_SEEN_BY.contains(&kind) => {
+                        protocol.follow_up_seen_by = kind
+                    }
+                    Ok(_) => issues.add(name, IssueCode::UnknownCode),
+                    Err(issue) => issues.push(issue),
                 }
                 continue;
             }
@@ -227,6 +255,7 @@ impl Protocol {
             "release_min_volume_ml" => (&mut self.release_min_volume_ml, 500),
             "release_min_cells_millions" => (&mut self.release_min_cells_millions, 100_000),
             "release_min_viability_percent" => (&mut self.release_min_viability_percent, 100),
+            "follow_up_minutes" => (&mut self.follow_up_minutes, 480),
             _ => return None,
         })
     }
@@ -285,7 +314,9 @@ mod tests {
             (6, 2)
         );
         assert_eq!(p.no_alcohol_smoking_hours, 48);
-        assert_eq!(p.follow_up_days, [7, 42, 90, 180, 365]);
+        assert_eq!(p.follow_up_days, [7, 42, 91, 182, 365]);
+        assert_eq!(p.follow_up_minutes, 30);
+        assert_eq!(p.follow_up_seen_by, ResourceKind::Physician);
         assert_eq!(
             (
                 p.harvest_to_processing_max_minutes,
@@ -338,6 +369,15 @@ mod tests {
             (
                 &[("follow_up_days", "")],
                 &[("follow_up_days", IssueCode::Required)],
+            ),
+            (&[("follow_up_seen_by", "nurse")], &[]),
+            (
+                &[("follow_up_seen_by", "centrifuge")],
+                &[("follow_up_seen_by", IssueCode::UnknownCode)],
+            ),
+            (
+                &[("follow_up_minutes", "0")],
+                &[("follow_up_minutes", IssueCode::OutOfRange)],
             ),
             (
                 &[("shoe_size", "44")],

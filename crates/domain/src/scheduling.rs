@@ -48,6 +48,8 @@ code_enum!(
         Process = "process",
         Inject = "inject",
         Monitor = "monitor",
+        /// A follow-up visit after the session (`crate::follow_ups`).
+        FollowUp = "follow_up",
     }
 );
 

@@ -4,6 +4,7 @@
 //! a phone number; in the patient's preferred language.
 
 use crate::calendar::session_calendar;
+use cellpath_app::follow_ups::FollowUpNotice;
 use cellpath_app::outbox::{BookingNotice, DiaryNotice, NewMessage};
 use cellpath_domain::outbox::Channel;
 use cellpath_domain::preparation::Completion;
@@ -163,6 +164,77 @@ pub fn compose_diary(notice: &DiaryNotice) -> Vec<NewMessage> {
                 ..base(Channel::Sms, phone)
             });
         }
+    }
+    out
+}
+
+/// The messages of a booked follow-up visit (wired into the app with
+/// `App::with_follow_up_reminders`): a confirmation now, with the visit as a
+/// calendar file by email, and a reminder the day before; by email and by
+/// text message as the patient can be reached, in their language.
+pub fn compose_follow_up(notice: &FollowUpNotice) -> Vec<NewMessage> {
+    let locale = notice.patient.preferred_language;
+    let args = [
+        ("name", notice.patient.given_name.clone()),
+        ("when", locale.date_time(notice.from)),
+        ("site", notice.site_name.clone()),
+        ("days", locale.number(i64::from(notice.offset_days))),
+    ];
+    let summary = tr_args(locale, "reminder-follow-up-calendar-summary", &args);
+    let calendar = session_calendar(
+        &format!("follow-up-{}@cellpath", notice.follow_up_id),
+        notice.from,
+        notice.to,
+        &summary,
+        &notice.site_name,
+        "",
+        &[],
+    );
+    let day_before = notice.from - Duration::days(1);
+    let base = |channel: Channel, kind: &str, recipient: &str| NewMessage {
+        site_id: notice.site_id,
+        patient_id: Some(notice.patient.id),
+        dedup_key: format!(
+            "follow-up:{}:{kind}:{}",
+            notice.follow_up_id,
+            channel.code()
+        ),
+        channel,
+        recipient: recipient.to_string(),
+        subject: String::new(),
+        body: String::new(),
+        calendar: None,
+        not_before: notice.booked_at,
+    };
+    let mut out = Vec::new();
+    if let Some(email) = &notice.patient.email {
+        out.push(NewMessage {
+            subject: tr_args(locale, "reminder-follow-up-subject", &args),
+            body: format!(
+                "{}\n\n{}",
+                tr_args(locale, "reminder-follow-up-body", &args),
+                tr(locale, "reminder-call-clinic"),
+            ),
+            calendar: Some(calendar),
+            ..base(Channel::Email, "booked", email)
+        });
+        out.push(NewMessage {
+            subject: tr_args(locale, "reminder-follow-up-day-before-subject", &args),
+            body: tr_args(locale, "reminder-follow-up-day-before-body", &args),
+            not_before: day_before,
+            ..base(Channel::Email, "day-before", email)
+        });
+    }
+    if let Some(phone) = &notice.patient.phone {
+        out.push(NewMessage {
+            body: tr_args(locale, "reminder-sms-follow-up", &args),
+            ..base(Channel::Sms, "booked", phone)
+        });
+        out.push(NewMessage {
+            body: tr_args(locale, "reminder-sms-follow-up-day-before", &args),
+            not_before: day_before,
+            ..base(Channel::Sms, "day-before", phone)
+        });
     }
     out
 }

@@ -3,6 +3,7 @@
 //! resource rows (`lock_site_resources`) so two coordinators booking at
 //! the same moment are serialised by the database, not by the process.
 
+use crate::follow_ups::ALL_BOOKINGS;
 use crate::{Result, StoreError, Tx, execute, fetch_all, fetch_optional, unique_as};
 use cellpath_domain::scheduling::{NeedKey, ResourceKind, StepCode, WorkingHours};
 use cellpath_domain::{ResourceId, SessionId, SiteId, UserId};
@@ -446,7 +447,8 @@ impl Tx {
         .collect()
     }
 
-    /// Bookings at a site that overlap `[from, to)` (epoch minutes).
+    /// Bookings at a site that overlap `[from, to)` (epoch minutes), the
+    /// booked follow-up visits' included.
     pub async fn bookings_of_site(
         &mut self,
         site_id: SiteId,
@@ -454,7 +456,7 @@ impl Tx {
         to: i64,
     ) -> Result<Vec<BookingRow>> {
         let sql = format!(
-            "SELECT {BOOKING_COLUMNS} FROM resource_bookings b \
+            "SELECT {BOOKING_COLUMNS} FROM {ALL_BOOKINGS} b \
              WHERE b.site_id = $1 AND b.starts_min < $2 AND b.ends_min > $3 ORDER BY b.starts_min, b.resource_id"
         );
         fetch_all!(
@@ -493,7 +495,7 @@ impl Tx {
         from: i64,
     ) -> Result<Vec<BookingRow>> {
         let sql = format!(
-            "SELECT {BOOKING_COLUMNS} FROM resource_bookings b \
+            "SELECT {BOOKING_COLUMNS} FROM {ALL_BOOKINGS} b \
              WHERE b.resource_id = $1 AND b.ends_min > $2 ORDER BY b.starts_min"
         );
         fetch_all!(
