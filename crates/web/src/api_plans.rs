@@ -60,7 +60,8 @@ pub struct ProtocolIn {
 pub struct ProtocolOut {
     pub site_id: Uuid,
     pub version: i64,
-    /// Every setting, each value as a string (`follow_up_days` comma-separated).
+    /// Every setting, each value as a string (`follow_up_days` comma-separated,
+    /// `follow_up_seen_by` `physician` or `nurse`).
     pub settings: BTreeMap<String, String>,
     pub note: Option<String>,
     pub changed_by: Option<String>,

@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_adverse_events;
 pub mod api_consent;
 pub mod api_expect;
+pub mod api_follow_ups;
 pub mod api_plans;
 pub mod api_questionnaires;
 pub mod api_resources;
@@ -120,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_resources::routes())
         .merge(api_session_day::routes())
         .merge(api_adverse_events::routes())
+        .merge(api_follow_ups::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi_json))

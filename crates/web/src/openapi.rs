@@ -1,15 +1,15 @@
 //! The OpenAPI 3.1 document of the JSON API, served at `/openapi.json`.
 
 use crate::{
-    api, api_adverse_events, api_consent, api_expect, api_plans, api_questionnaires, api_resources,
-    api_schedule, api_session_day,
+    api, api_adverse_events, api_consent, api_expect, api_follow_ups, api_plans,
+    api_questionnaires, api_resources, api_schedule, api_session_day,
 };
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Cellpath API", description = "Patients and intake, site protocols, treatment plans with suitability screening, sessions and their preparation, consent texts and signatures, resources with their hours and leave, booking sessions on them, the session day (check-in, steps, bedside check, records) and the lab (specimens, products, donor lots, labels), adverse events and the lookback from a kit lot or product to every patient who received it, what to expect and the clinic's answers, questionnaire scoring (pain NRS, KOOS, Oswestry), and outgoing messages, of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
+    info(title = "Cellpath API", description = "Patients and intake, site protocols, treatment plans with suitability screening, sessions and their preparation, consent texts and signatures, resources with their hours and leave, booking sessions on them, the session day (check-in, steps, bedside check, records) and the lab (specimens, products, donor lots, labels), adverse events and the lookback from a kit lot or product to every patient who received it, follow-up visits booked at discharge, what to expect and the clinic's answers, questionnaire scoring (pain NRS, KOOS, Oswestry), and outgoing messages, of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
     paths(
         api::list_patients,
         api::create_patient,
@@ -78,6 +78,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_adverse_events::update_adverse_event,
         api_adverse_events::adverse_events_of_patient,
         api_adverse_events::lookback,
+        api_follow_ups::follow_ups_of_patient,
         crate::healthz,
         crate::readyz,
     ),
@@ -102,7 +103,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_session_day::AlertOut, api_session_day::BoardRowOut, api_session_day::LabQueueOut,
         api_session_day::UnitViewOut, api_session_day::QcOut, api_session_day::LabelsOut,
         api_adverse_events::AdverseEventIn, api_adverse_events::AdverseEventOut,
-        api_adverse_events::LookbackRowOut, api_adverse_events::LookbackOut)),
+        api_adverse_events::LookbackRowOut, api_adverse_events::LookbackOut,
+        api_follow_ups::FollowUpOut)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

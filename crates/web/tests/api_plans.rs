@@ -248,7 +248,9 @@ both_backends! {
         assert_eq!(status, StatusCode::OK, "{defaults}");
         assert_eq!(defaults["version"], 0);
         assert_eq!(defaults["settings"]["nsaid_pause_days"], "7");
-        assert_eq!(defaults["settings"]["follow_up_days"], "7,42,90,180,365");
+        assert_eq!(defaults["settings"]["follow_up_days"], "7,42,91,182,365");
+        assert_eq!(defaults["settings"]["follow_up_minutes"], "30");
+        assert_eq!(defaults["settings"]["follow_up_seen_by"], "physician");
 
         assert_problem(&put(&server, &protocol, &lab, json!({"settings": {"nsaid_pause_days": "10"}})).await, 403, None, None);
         assert_problem(&put(&server, &protocol, &admin, json!({"settings": {"shoe_size": 44}})).await, 422, Some("settings.shoe_size"), Some("unknown_code"));

@@ -461,6 +461,7 @@ fn the_openapi_document_covers_every_api_route() {
             "GET /api/v1/patients",
             "GET /api/v1/patients/{id}",
             "GET /api/v1/patients/{id}/adverse-events",
+            "GET /api/v1/patients/{id}/follow-ups",
             "GET /api/v1/patients/{id}/messages",
             "GET /api/v1/patients/{id}/plans",
             "GET /api/v1/patients/{id}/{list}",

@@ -5,6 +5,7 @@ slot-step-prepare = تحضير منتج المتبرع
 slot-step-process = المعالجة
 slot-step-inject = الحقن
 slot-step-monitor = المراقبة
+slot-step-follow-up = زيارة متابعة
 
 need-room = غرفة إجراءات
 need-physician = طبيب

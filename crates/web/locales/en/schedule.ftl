@@ -5,6 +5,7 @@ slot-step-prepare = Donor product preparation
 slot-step-process = Processing
 slot-step-inject = Injection
 slot-step-monitor = Monitoring
+slot-step-follow-up = Follow-up visit
 
 need-room = procedure room
 need-physician = physician

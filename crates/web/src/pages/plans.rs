@@ -93,7 +93,7 @@ fn setting_fields(locale: Locale) -> Vec<SettingField> {
         .filter(|name| **name != "version_note")
         .map(|name| {
             let key = code_key("setting", name);
-            let list = *name == "follow_up_days";
+            let list = matches!(*name, "follow_up_days" | "follow_up_seen_by");
             SettingField {
                 spec: field(
                     locale,
@@ -336,6 +336,7 @@ pub(super) struct PlansPage {
     may_write: bool,
     plan_fields: Vec<FieldSpec>,
     new_plan: FormState,
+    follow_ups: Vec<FollowUpLine>,
 }
 
 /// Which form of the plans page failed, to show its problems in place.
@@ -692,7 +693,13 @@ pub(super) async fn plans_page(
         super::booking::add_bookings(state, actor, locale, &mut card.sessions, &view.sessions)
             .await?;
     }
+    let follow_ups = state
+        .app
+        .follow_ups_of_patient(actor, patient_id)
+        .await
+        .map_err(app_error(locale))?;
     Ok(PlansPage {
+        follow_ups: follow_up_lines(locale, &follow_ups),
         patient_id: patient_id.to_string(),
         name: chart.patient.full_name(),
         banner,
@@ -1225,6 +1232,50 @@ async fn staff_tick(
 struct MySessionsPage {
     ctx: Ctx,
     sessions: Vec<SessionLine>,
+    follow_ups: Vec<FollowUpLine>,
+}
+
+/// One follow-up visit as the plans page and the portal list it.
+pub(super) struct FollowUpLine {
+    id: String,
+    days: String,
+    /// When, or that it waits for the clinic's call.
+    when: String,
+    booked: bool,
+    with: String,
+    room: String,
+}
+
+pub(super) fn follow_up_lines(
+    locale: Locale,
+    visits: &[cellpath_app::follow_ups::FollowUp],
+) -> Vec<FollowUpLine> {
+    visits
+        .iter()
+        .map(|f| FollowUpLine {
+            id: f.id.to_string(),
+            days: locale.number(i64::from(f.offset_days)),
+            when: match &f.booked {
+                Some(b) => locale.date_time(b.from),
+                None => tr_args(
+                    locale,
+                    "follow-up-unbooked",
+                    &[("date", locale.date(f.due_date))],
+                ),
+            },
+            booked: f.booked.is_some(),
+            with: f
+                .booked
+                .as_ref()
+                .map(|b| b.seen_by_name.clone())
+                .unwrap_or_default(),
+            room: f
+                .booked
+                .as_ref()
+                .map(|b| b.room_name.clone())
+                .unwrap_or_default(),
+        })
+        .collect()
 }
 
 async fn my_sessions(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
@@ -1242,11 +1293,17 @@ async fn my_sessions(State(state): State<AppState>, viewer: Viewer) -> Result<Re
         .iter()
         .map(|s| session_line(locale, s, format!("/portal/sessions/{}", s.id)))
         .collect();
+    let follow_ups = state
+        .app
+        .my_follow_ups(actor)
+        .await
+        .map_err(app_error(locale))?;
     render(
         locale,
         &MySessionsPage {
             ctx: Ctx::new(&viewer),
             sessions,
+            follow_ups: follow_up_lines(locale, &follow_ups),
         },
     )
 }
