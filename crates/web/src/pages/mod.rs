@@ -2,6 +2,7 @@
 //! every string from the catalogues, right to left in Arabic.
 
 mod admin;
+mod adverse;
 mod auth;
 mod booking;
 mod consent;
@@ -122,6 +123,12 @@ impl Ctx {
                 nav.push(NavItem {
                     href: "/triage",
                     label: tr(locale, "triage-title"),
+                });
+            }
+            if actor.may(Action::Lookback) {
+                nav.push(NavItem {
+                    href: "/lookback",
+                    label: tr(locale, "lookback-title"),
                 });
             }
             if actor.may(Action::RecordLab) {
@@ -555,6 +562,7 @@ pub fn routes() -> Router<AppState> {
         .merge(session_day::routes())
         .merge(lab::routes())
         .merge(diary::routes())
+        .merge(adverse::routes())
         .fallback(not_found)
 }
 
