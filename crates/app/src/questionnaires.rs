@@ -104,6 +104,13 @@ impl PatientOutcomes {
     }
 }
 
+/// A cohort's order: indication, cell source and questionnaire codes.
+type CohortKey = (&'static str, &'static str, String);
+/// A cohort: indication, cell source and questionnaire.
+type Group = (Indication, CellSource, String);
+/// Each patient's answers to one questionnaire.
+type PatientsAnswers = BTreeMap<Uuid, Vec<Answered>>;
+
 /// One row of the cohort report: a group of plans (indication and cell
 /// source) and one score of one questionnaire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,12 +234,11 @@ impl crate::App {
                 .sessions_of_patient(patient_id)
                 .await?
                 .into_iter()
-                .filter(|s| {
+                .rfind(|s| {
                     s.plan_id == plan.id
                         && s.status != SessionStatus::Cancelled
                         && s.starts_at <= now
-                })
-                .next_back(),
+                }),
             None => None,
         };
         let answer_fields: Vec<(&str, String)> = answers
@@ -337,12 +343,9 @@ impl crate::App {
         authorize(actor, Action::ViewOutcomes)?;
         let now = self.now();
         let mut tx = self.begin().await?;
-        // (indication, cell source, questionnaire) -> patient -> responses
-        type Key = (Indication, CellSource, String);
-        let mut groups: BTreeMap<
-            (&'static str, &'static str, String),
-            (Key, BTreeMap<Uuid, Vec<Answered>>),
-        > = BTreeMap::new();
+        // (indication, cell source, questionnaire) -> patient -> responses,
+        // ordered by the codes.
+        let mut groups: BTreeMap<CohortKey, (Group, PatientsAnswers)> = BTreeMap::new();
         for site in &actor.sites {
             let rows = tx.responses_of_site(*site).await?;
             let mut plans_of: HashMap<Uuid, Vec<TreatmentPlan>> = HashMap::new();

@@ -85,6 +85,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/en/session_day.ftl"),
             include_str!("../locales/en/lab.ftl"),
             include_str!("../locales/en/diary.ftl"),
+            include_str!("../locales/en/quest.ftl"),
         ],
     ),
     (
@@ -99,6 +100,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/ar/session_day.ftl"),
             include_str!("../locales/ar/lab.ftl"),
             include_str!("../locales/ar/diary.ftl"),
+            include_str!("../locales/ar/quest.ftl"),
         ],
     ),
 ];

@@ -10,6 +10,7 @@ mod lab;
 mod optimise;
 mod patients;
 mod plans;
+mod questionnaires;
 mod resources;
 pub mod session_day;
 mod timeline;
@@ -82,6 +83,10 @@ impl Ctx {
                     href: "/portal/consent",
                     label: tr(locale, "nav-my-consents"),
                 });
+                nav.push(NavItem {
+                    href: "/portal/questionnaires",
+                    label: tr(locale, "nav-my-questionnaires"),
+                });
             } else {
                 nav.push(NavItem {
                     href: "/home",
@@ -122,6 +127,12 @@ impl Ctx {
                 nav.push(NavItem {
                     href: "/triage",
                     label: tr(locale, "triage-title"),
+                });
+            }
+            if actor.may(Action::ViewOutcomes) {
+                nav.push(NavItem {
+                    href: "/reports/outcomes",
+                    label: tr(locale, "outcomes-title"),
                 });
             }
             if actor.may(Action::RecordLab) {
@@ -555,6 +566,7 @@ pub fn routes() -> Router<AppState> {
         .merge(session_day::routes())
         .merge(lab::routes())
         .merge(diary::routes())
+        .merge(questionnaires::routes())
         .fallback(not_found)
 }
 
