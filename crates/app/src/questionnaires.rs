@@ -190,7 +190,8 @@ impl crate::App {
     /// patient their own. The form's answers are read and scored by the
     /// domain; every problem is refused at once, by item (`answers.ITEM`),
     /// with `timepoint` and `code` (one the patient's plans do not call
-    /// for is `NotApplicable`). The response is linked to the latest plan
+    /// for is `NotApplicable`); nothing answered at all is `Required` on
+    /// `answers`. The response is linked to the latest plan
     /// it follows up and that plan's latest session so far. Audited.
     pub async fn answer_questionnaire(
         &self,
@@ -212,6 +213,12 @@ impl crate::App {
         }
         let timepoint = issues.check(Timepoint::parse("timepoint", timepoint));
         let answers = match read_answers(&definition, form) {
+            // Nothing answered is not a response, even where no single
+            // item is required.
+            Ok(answers) if answers.is_empty() => {
+                issues.add("answers", IssueCode::Required);
+                None
+            }
             Ok(answers) => Some(answers),
             Err(problems) => {
                 issues.0.extend(problems.0);

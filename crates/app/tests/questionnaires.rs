@@ -156,6 +156,11 @@ both_backends! {
             codes(app.answer_questionnaire(nurse, amal.id, "koos", "6w", &form(&[("P1", 5)])).await),
             [("answers.P1".into(), IssueCode::OutOfRange)]
         );
+        // A KOOS with nothing answered is not a response.
+        assert_eq!(
+            codes(app.answer_questionnaire(nurse, amal.id, "koos", "6w", &form(&[])).await),
+            [("answers".into(), IssueCode::Required)]
+        );
         // The ODI is for the back: not this knee patient's.
         assert_eq!(
             codes(app.answer_questionnaire(nurse, amal.id, "odi", "6w", &form(&[("1", 2)])).await),

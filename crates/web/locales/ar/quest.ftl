@@ -34,7 +34,7 @@ outcome-session-label = الجلسة { $number }
 outcome-axis-days-session = الأيام منذ أول جلسة علاج
 outcome-axis-days-baseline = الأيام منذ خط الأساس
 outcome-no-score = لم تُحسب (إجابات قليلة جدًا)
-outcome-percent = ٪{ $percent }
+outcome-percent = { $percent }٪
 
 outcomes-title = النتائج
 outcomes-intro = مرضى مواقعك حسب دواعي العلاج ومصدر الخلايا: لكل درجة، كم عدد من أجابوا، وكم لديهم خط أساس وإجابة لاحقة، وكم منهم تحسّن بما لا يقل عن أدنى تغيّر مهم (آخر إجابة مقارنة بخط الأساس).
