@@ -86,6 +86,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/en/lab.ftl"),
             include_str!("../locales/en/diary.ftl"),
             include_str!("../locales/en/adverse.ftl"),
+            include_str!("../locales/en/quest.ftl"),
         ],
     ),
     (
@@ -101,6 +102,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/ar/lab.ftl"),
             include_str!("../locales/ar/diary.ftl"),
             include_str!("../locales/ar/adverse.ftl"),
+            include_str!("../locales/ar/quest.ftl"),
         ],
     ),
 ];

@@ -11,6 +11,7 @@ mod lab;
 mod optimise;
 mod patients;
 mod plans;
+mod questionnaires;
 mod resources;
 pub mod session_day;
 mod timeline;
@@ -83,6 +84,10 @@ impl Ctx {
                     href: "/portal/consent",
                     label: tr(locale, "nav-my-consents"),
                 });
+                nav.push(NavItem {
+                    href: "/portal/questionnaires",
+                    label: tr(locale, "nav-my-questionnaires"),
+                });
             } else {
                 nav.push(NavItem {
                     href: "/home",
@@ -129,6 +134,12 @@ impl Ctx {
                 nav.push(NavItem {
                     href: "/lookback",
                     label: tr(locale, "lookback-title"),
+                });
+            }
+            if actor.may(Action::ViewOutcomes) {
+                nav.push(NavItem {
+                    href: "/reports/outcomes",
+                    label: tr(locale, "outcomes-title"),
                 });
             }
             if actor.may(Action::RecordLab) {
@@ -563,6 +574,7 @@ pub fn routes() -> Router<AppState> {
         .merge(lab::routes())
         .merge(diary::routes())
         .merge(adverse::routes())
+        .merge(questionnaires::routes())
         .fallback(not_found)
 }
 
