@@ -31,7 +31,8 @@ use std::sync::Arc;
 
 pub use cellpath_store::{
     AdverseEventRow, AlertRow, AuditPage, ChainEventRow, ConsentRow, DayEventRow, Engine,
-    SiteLabelRow, SiteRow, StoredAudit, UnitRow, UserRow, decode_fields,
+    ResponseRow, SiteLabelRow, SiteRow, StoredAudit, UnitRow, UserRow, decode_fields,
+    encode_fields,
 };
 
 /// Who is acting: a signed-in user with their role and sites.

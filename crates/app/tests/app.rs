@@ -251,6 +251,19 @@ async fn attempt(
             )
             .await
             .map(|_| ()),
+        Action::AnswerQuestionnaires => {
+            let patient = actor.patient_id.unwrap_or(target.id);
+            app.answer_questionnaire(
+                actor,
+                patient,
+                "nrs-pain",
+                "baseline",
+                &[("pain".into(), "6".into())],
+            )
+            .await
+            .map(|_| ())
+        }
+        Action::ViewOutcomes => app.outcome_cohorts(actor).await.map(|_| ()),
         Action::TickOwnPreparation => {
             let session = clinic_session_of_own(clinic, actor).await;
             app.tick_my_task(actor, session, TaskCode::Hydrate, true)

@@ -15,6 +15,7 @@ pub mod intake;
 pub mod issue;
 pub mod locale;
 pub mod outbox;
+pub mod outcomes;
 pub mod patient;
 pub mod plan;
 pub mod preparation;

@@ -79,6 +79,8 @@ impl Role {
                     | TriageAlerts
                     | RecordAdverseEvents
                     | Lookback
+                    | AnswerQuestionnaires
+                    | ViewOutcomes
             ),
             Role::Nurse => matches!(
                 action,
@@ -99,6 +101,7 @@ impl Role {
                     | TriageAlerts
                     | RecordAdverseEvents
                     | Lookback
+                    | AnswerQuestionnaires
             ),
             Role::LabTech => matches!(
                 action,
@@ -121,7 +124,11 @@ impl Role {
             ),
             Role::Patient => matches!(
                 action,
-                ViewOwnRecord | TickOwnPreparation | GiveOwnConsent | KeepDiary
+                ViewOwnRecord
+                    | TickOwnPreparation
+                    | GiveOwnConsent
+                    | KeepDiary
+                    | AnswerQuestionnaires
             ),
         }
     }
@@ -199,10 +206,16 @@ pub enum Action {
     /// call the patients; the lab runs a kit or product recall, so lab
     /// technicians may too (each patient found is an audited read).
     Lookback,
+    /// Answer follow-up questionnaires and read the answers and outcome
+    /// charts: a patient their own, clinicians their sites' patients'.
+    AnswerQuestionnaires,
+    /// Read the cohort outcomes of the actor's sites: by indication and
+    /// cell source, how many improved.
+    ViewOutcomes,
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 32] = [
         Action::SearchPatients,
         Action::ViewPatient,
         Action::RegisterPatient,
@@ -233,6 +246,8 @@ impl Action {
         Action::TriageAlerts,
         Action::RecordAdverseEvents,
         Action::Lookback,
+        Action::AnswerQuestionnaires,
+        Action::ViewOutcomes,
     ];
 
     pub fn code(self) -> &'static str {
@@ -267,6 +282,8 @@ impl Action {
             Action::TriageAlerts => "triage_alerts",
             Action::RecordAdverseEvents => "record_adverse_events",
             Action::Lookback => "lookback",
+            Action::AnswerQuestionnaires => "answer_questionnaires",
+            Action::ViewOutcomes => "view_outcomes",
         }
     }
 }
@@ -300,6 +317,7 @@ mod tests {
                         | Action::TickOwnPreparation
                         | Action::GiveOwnConsent
                         | Action::KeepDiary
+                        | Action::AnswerQuestionnaires
                 ),
                 "{action}"
             );
@@ -344,5 +362,16 @@ mod tests {
             holders(Action::Lookback),
             [Role::Physician, Role::Nurse, Role::LabTech]
         );
+    }
+
+    #[test]
+    fn questionnaires_are_answered_by_clinicians_and_patients_and_cohorts_read_by_physicians() {
+        let holders =
+            |action| -> Vec<Role> { Role::ALL.into_iter().filter(|r| r.allows(action)).collect() };
+        assert_eq!(
+            holders(Action::AnswerQuestionnaires),
+            [Role::Physician, Role::Nurse, Role::Patient]
+        );
+        assert_eq!(holders(Action::ViewOutcomes), [Role::Physician]);
     }
 }

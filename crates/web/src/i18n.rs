@@ -86,6 +86,8 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/en/lab.ftl"),
             include_str!("../locales/en/diary.ftl"),
             include_str!("../locales/en/follow_ups.ftl"),
+            include_str!("../locales/en/adverse.ftl"),
+            include_str!("../locales/en/quest.ftl"),
         ],
     ),
     (
@@ -101,6 +103,8 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/ar/lab.ftl"),
             include_str!("../locales/ar/diary.ftl"),
             include_str!("../locales/ar/follow_ups.ftl"),
+            include_str!("../locales/ar/adverse.ftl"),
+            include_str!("../locales/ar/quest.ftl"),
         ],
     ),
 ];

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod api_adverse_events;
 pub mod api_consent;
+pub mod api_diary;
 pub mod api_expect;
 pub mod api_follow_ups;
 pub mod api_plans;
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .merge(documents::routes())
         .merge(api_expect::routes())
         .merge(api_questionnaires::routes())
+        .merge(api_diary::routes())
         .merge(api_consent::routes())
         .merge(api_resources::routes())
         .merge(api_session_day::routes())

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document of the JSON API, served at `/openapi.json`.
 
 use crate::{
-    api, api_adverse_events, api_consent, api_expect, api_follow_ups, api_plans,
+    api, api_adverse_events, api_consent, api_diary, api_expect, api_follow_ups, api_plans,
     api_questionnaires, api_resources, api_schedule, api_session_day,
 };
 use utoipa::OpenApi;
@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Cellpath API", description = "Patients and intake, site protocols, treatment plans with suitability screening, sessions and their preparation, consent texts and signatures, resources with their hours and leave, booking sessions on them, the session day (check-in, steps, bedside check, records) and the lab (specimens, products, donor lots, labels), adverse events and the lookback from a kit lot or product to every patient who received it, follow-up visits booked at discharge, what to expect and the clinic's answers, questionnaire scoring (pain NRS, KOOS, Oswestry), and outgoing messages, of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
+    info(title = "Cellpath API", description = "Patients and intake, site protocols, treatment plans with suitability screening, sessions and their preparation, consent texts and signatures, resources with their hours and leave, booking sessions on them, the session day (check-in, steps, bedside check, records) and the lab (specimens, products, donor lots, labels), adverse events and the lookback from a kit lot or product to every patient who received it, follow-up visits booked at discharge, the symptom diary and the triage queue of red flags, what to expect and the clinic's answers, questionnaire scoring (pain NRS, KOOS, Oswestry), and outgoing messages, of a Cellpath clinic. Every call needs a bearer token from `cellpath token create`; errors are application/problem+json."),
     paths(
         api::list_patients,
         api::create_patient,
@@ -42,6 +42,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_expect::save_answer,
         api_expect::what_to_expect,
         api_questionnaires::list_questionnaires,
+        api_diary::write_entry,
+        api_diary::read_diary,
+        api_diary::triage,
+        api_diary::take_alert,
+        api_diary::close_alert,
         api_questionnaires::score,
         api_resources::list_resources,
         api_resources::create_resource,
@@ -82,7 +87,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         crate::healthz,
         crate::readyz,
     ),
-    components(schemas(api_questionnaires::ScoreIn, api_questionnaires::ScoreOut, api_questionnaires::ItemOut, api_questionnaires::QuestionnaireOut, api_expect::AnswerOut, api_expect::AnswerIn, api_expect::StepOut, api_expect::ExpectationOut, api_expect::WhatToExpectOut, api::Problem, api::FieldProblem, api::PatientIn, api::PatientOut, api::PatientList, api::IntakeIn, api::IntakeOut,
+    components(schemas(api_diary::DiaryEntryIn, api_diary::FlagOut, api_diary::DiaryOutcomeOut, api_diary::DiaryEntryOut, api_diary::DiaryOut, api_diary::AlertOut, api_diary::AlertStateOut, api_diary::AlertActionIn, api_questionnaires::ScoreIn, api_questionnaires::ScoreOut, api_questionnaires::ItemOut, api_questionnaires::QuestionnaireOut, api_expect::AnswerOut, api_expect::AnswerIn, api_expect::StepOut, api_expect::ExpectationOut, api_expect::WhatToExpectOut, api::Problem, api::FieldProblem, api::PatientIn, api::PatientOut, api::PatientList, api::IntakeIn, api::IntakeOut,
         api_plans::TextOrNumber, api_plans::ProtocolIn, api_plans::ProtocolOut, api_plans::PlanIn, api_plans::PlanOut,
         api_plans::DecisionOut, api_plans::DecisionFindingOut, api_plans::FindingOut, api_plans::ScreeningOut,
         api_plans::SessionOut, api_plans::PlanViewOut, api_plans::DecisionIn, api_plans::SessionIn, api_plans::TaskOut,

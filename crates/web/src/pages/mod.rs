@@ -2,6 +2,7 @@
 //! every string from the catalogues, right to left in Arabic.
 
 mod admin;
+mod adverse;
 mod auth;
 mod booking;
 mod consent;
@@ -10,6 +11,7 @@ mod lab;
 mod optimise;
 mod patients;
 mod plans;
+mod questionnaires;
 mod resources;
 pub mod session_day;
 mod timeline;
@@ -82,6 +84,10 @@ impl Ctx {
                     href: "/portal/consent",
                     label: tr(locale, "nav-my-consents"),
                 });
+                nav.push(NavItem {
+                    href: "/portal/questionnaires",
+                    label: tr(locale, "nav-my-questionnaires"),
+                });
             } else {
                 nav.push(NavItem {
                     href: "/home",
@@ -122,6 +128,18 @@ impl Ctx {
                 nav.push(NavItem {
                     href: "/triage",
                     label: tr(locale, "triage-title"),
+                });
+            }
+            if actor.may(Action::Lookback) {
+                nav.push(NavItem {
+                    href: "/lookback",
+                    label: tr(locale, "lookback-title"),
+                });
+            }
+            if actor.may(Action::ViewOutcomes) {
+                nav.push(NavItem {
+                    href: "/reports/outcomes",
+                    label: tr(locale, "outcomes-title"),
                 });
             }
             if actor.may(Action::RecordLab) {
@@ -555,6 +573,8 @@ pub fn routes() -> Router<AppState> {
         .merge(session_day::routes())
         .merge(lab::routes())
         .merge(diary::routes())
+        .merge(adverse::routes())
+        .merge(questionnaires::routes())
         .fallback(not_found)
 }
 
