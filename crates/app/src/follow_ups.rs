@@ -7,15 +7,17 @@
 
 use crate::outbox::{NewMessage, enqueue};
 use crate::plans::protocol_in_force;
+use crate::scheduling::site_in_scope;
 use crate::scheduling::{at_minute, calendars_of, minute_of};
-use crate::{Actor, App, AppError, Audited, Result, authorize, commit_audited};
+use crate::{Actor, App, AppError, Audited, Current, Result, authorize, commit_audited};
 use cellpath_domain::audit::AuditAction;
 use cellpath_domain::follow_ups::{self, SEARCH_DAYS};
+use cellpath_domain::issue::{IssueCode, Issues};
 use cellpath_domain::patient::Patient;
 use cellpath_domain::plan::TreatmentSession;
 use cellpath_domain::scheduling::{NeedKey, day_start};
 use cellpath_domain::{Action, PatientId, ResourceId, Role, SessionId, SiteId};
-use cellpath_store::{FollowUpRow, Tx};
+use cellpath_store::{FollowUpRow, StoreError, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -32,6 +34,10 @@ pub struct FollowUp {
     pub due_date: NaiveDate,
     /// When and with whom; none while it waits for the coordinator.
     pub booked: Option<BookedVisit>,
+    /// Whether the patient came, once a clinician recorded it.
+    pub attended: Option<bool>,
+    /// The version a change names.
+    pub version: i64,
 }
 
 /// The time and resources of a booked follow-up.
@@ -68,6 +74,8 @@ pub type FollowUpReminderComposer =
 
 const BOOKED: &str = "booked";
 const UNBOOKED: &str = "unbooked";
+const ATTENDED: &str = "attended";
+const MISSED: &str = "missed";
 
 fn follow_up(row: &FollowUpRow, names: &[(ResourceId, String)]) -> Result<FollowUp> {
     let corrupt = || AppError::Internal(format!("follow-up {} unreadable", row.id));
@@ -110,6 +118,13 @@ fn follow_up(row: &FollowUpRow, names: &[(ResourceId, String)]) -> Result<Follow
         offset_days: u32::try_from(row.offset_days).map_err(|_| corrupt())?,
         due_date: row.due_date,
         booked,
+        attended: match row.attendance.as_deref() {
+            None => None,
+            Some(ATTENDED) => Some(true),
+            Some(MISSED) => Some(false),
+            Some(_) => return Err(corrupt()),
+        },
+        version: row.version,
     })
 }
 
@@ -199,6 +214,8 @@ impl App {
                 seen_by_id: holder(seen_by_need).map(|r| r.as_uuid()),
                 room_id: holder(NeedKey::Room).map(|r| r.as_uuid()),
                 created_at: now,
+                attendance: None,
+                version: 1,
             };
             tx.insert_follow_up(&row).await?;
             let name_of = |id: Option<ResourceId>| {
@@ -299,5 +316,72 @@ impl App {
     pub async fn my_follow_ups(&self, actor: &Actor) -> Result<Vec<FollowUp>> {
         let id = actor.patient_id.ok_or(AppError::NotFound)?;
         self.follow_ups_of_patient(actor, id).await
+    }
+
+    /// A clinician records whether the patient came to a follow-up visit
+    /// (or corrects it), naming the version they saw. A visit whose day has
+    /// not come cannot be recorded. Audited with the value before and after.
+    pub async fn record_follow_up_attendance(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        version: i64,
+        attended: bool,
+    ) -> Result<FollowUp> {
+        authorize(actor, Action::RecordFollowUps)?;
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let before = match tx.follow_up(id).await {
+            Ok(row) => row,
+            Err(StoreError::NotFound) => return Err(AppError::NotFound),
+            Err(e) => return Err(e.into()),
+        };
+        let site = SiteId::from_uuid(before.site_id);
+        site_in_scope(actor, site)?;
+        if before.version != version {
+            return Err(AppError::Conflict(Current::FollowUp(Box::new(before))));
+        }
+        let starts = before.starts_min.map(at_minute);
+        if before.due_date > now.date_naive() || starts.is_some_and(|s| s > now) {
+            let mut issues = Issues::default();
+            issues.add("attended", IssueCode::DateInFuture);
+            return Err(AppError::Invalid(issues));
+        }
+        let mut row = FollowUpRow {
+            attendance: Some(if attended { ATTENDED } else { MISSED }.into()),
+            ..before.clone()
+        };
+        row.version = match tx.update_follow_up(&row).await {
+            Ok(version) => version,
+            Err(StoreError::Conflict { .. }) => {
+                return Err(AppError::Conflict(Current::FollowUp(Box::new(
+                    tx.follow_up(id).await?,
+                ))));
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let names: Vec<(ResourceId, String)> = tx
+            .resources_of_site(site)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect();
+        let visit = follow_up(&row, &names)?;
+        commit_audited(
+            tx,
+            Some(actor),
+            now,
+            Audited {
+                action: AuditAction::Update,
+                entity: "follow_up",
+                entity_id: id.to_string(),
+                patient_id: Some(PatientId::from_uuid(row.patient_id)),
+                site_id: Some(site),
+                before: vec![("attendance", before.attendance.clone().unwrap_or_default())],
+                after: vec![("attendance", row.attendance.clone().unwrap_or_default())],
+            },
+        )
+        .await?;
+        Ok(visit)
     }
 }

@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod patients;
 pub mod plans;
 pub mod questionnaires;
+pub mod reports;
 pub mod scheduling;
 pub mod session_day;
 
@@ -65,6 +66,7 @@ pub enum Current {
     Unit(Box<cellpath_store::UnitRow>),
     Alert(Box<cellpath_store::AlertRow>),
     AdverseEvent(Box<cellpath_store::AdverseEventRow>),
+    FollowUp(Box<cellpath_store::FollowUpRow>),
 }
 
 /// Why a use case refused or failed. Each variant has a stable code.

@@ -209,7 +209,7 @@ fn signed_of(event: &DayEventRow) -> Signed {
 }
 
 /// The domain's events among the stored ones (records are not state).
-fn day_events(rows: &[DayEventRow]) -> Vec<DayEvent> {
+pub(crate) fn day_events(rows: &[DayEventRow]) -> Vec<DayEvent> {
     rows.iter()
         .filter_map(|row| {
             let step = row

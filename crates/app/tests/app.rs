@@ -264,6 +264,23 @@ async fn attempt(
             .map(|_| ())
         }
         Action::ViewOutcomes => app.outcome_cohorts(actor).await.map(|_| ()),
+        Action::ViewReports => {
+            let today = app.now().date_naive();
+            app.clinic_report(actor, clinic.site, today - Duration::days(30), today)
+                .await
+                .map(|_| ())
+        }
+        // An unknown visit: a role that may record reaches the lookup and
+        // is told it does not exist; any other role is refused before it.
+        Action::RecordFollowUps => {
+            match app
+                .record_follow_up_attendance(actor, uuid::Uuid::now_v7(), 1, true)
+                .await
+            {
+                Err(AppError::NotFound) => Ok(()),
+                other => other.map(|_| ()),
+            }
+        }
         Action::TickOwnPreparation => {
             let session = clinic_session_of_own(clinic, actor).await;
             app.tick_my_task(actor, session, TaskCode::Hydrate, true)

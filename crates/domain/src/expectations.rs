@@ -121,6 +121,7 @@ pub fn session_timeline(plan: &Plan, protocol: &Protocol) -> Timeline {
         "no_strenuous_week",
         "daily_activity_days",
         "work_days",
+        "physical_therapy",
     ];
     if plan.cell_source.is_autologous() {
         recovery.insert(0, "harvest_site_care");

@@ -21,6 +21,7 @@ pub mod plan;
 pub mod preparation;
 pub mod protocol;
 pub mod questionnaire;
+pub mod reports;
 pub mod roles;
 pub mod scheduling;
 pub mod screening;

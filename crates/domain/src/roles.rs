@@ -58,6 +58,7 @@ impl Role {
                     | EditProtocol
                     | ManagePatientTexts
                     | ManageResources
+                    | ViewReports
             ),
             Role::Physician => matches!(
                 action,
@@ -81,6 +82,8 @@ impl Role {
                     | Lookback
                     | AnswerQuestionnaires
                     | ViewOutcomes
+                    | ViewReports
+                    | RecordFollowUps
             ),
             Role::Nurse => matches!(
                 action,
@@ -102,6 +105,7 @@ impl Role {
                     | RecordAdverseEvents
                     | Lookback
                     | AnswerQuestionnaires
+                    | RecordFollowUps
             ),
             Role::LabTech => matches!(
                 action,
@@ -121,6 +125,7 @@ impl Role {
                     | ViewSchedule
                     | ManageResources
                     | ViewSessionDay
+                    | ViewReports
             ),
             Role::Patient => matches!(
                 action,
@@ -212,10 +217,16 @@ pub enum Action {
     /// Read the cohort outcomes of the actor's sites: by indication and
     /// cell source, how many improved.
     ViewOutcomes,
+    /// Read the clinic's reports of the actor's sites (counts only, no
+    /// patient named): step durations against the protocol, deviations,
+    /// adverse-event rates, follow-up completion; export them as CSV.
+    ViewReports,
+    /// Record whether a patient came to a follow-up visit.
+    RecordFollowUps,
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 34] = [
         Action::SearchPatients,
         Action::ViewPatient,
         Action::RegisterPatient,
@@ -248,6 +259,8 @@ impl Action {
         Action::Lookback,
         Action::AnswerQuestionnaires,
         Action::ViewOutcomes,
+        Action::ViewReports,
+        Action::RecordFollowUps,
     ];
 
     pub fn code(self) -> &'static str {
@@ -284,6 +297,8 @@ impl Action {
             Action::Lookback => "lookback",
             Action::AnswerQuestionnaires => "answer_questionnaires",
             Action::ViewOutcomes => "view_outcomes",
+            Action::ViewReports => "view_reports",
+            Action::RecordFollowUps => "record_follow_ups",
         }
     }
 }
@@ -373,5 +388,19 @@ mod tests {
             [Role::Physician, Role::Nurse, Role::Patient]
         );
         assert_eq!(holders(Action::ViewOutcomes), [Role::Physician]);
+    }
+
+    #[test]
+    fn reports_are_for_who_runs_the_clinic_and_visits_are_recorded_by_clinicians() {
+        let holders =
+            |action| -> Vec<Role> { Role::ALL.into_iter().filter(|r| r.allows(action)).collect() };
+        assert_eq!(
+            holders(Action::ViewReports),
+            [Role::Admin, Role::Physician, Role::Coordinator]
+        );
+        assert_eq!(
+            holders(Action::RecordFollowUps),
+            [Role::Physician, Role::Nurse]
+        );
     }
 }

@@ -415,7 +415,7 @@ impl SessionDay {
     }
 
     /// The protocol's range of a step's duration, if it has one.
-    fn range(&self, step: DayStep, protocol: &Protocol) -> Option<MinuteRange> {
+    pub fn range(&self, step: DayStep, protocol: &Protocol) -> Option<MinuteRange> {
         match step {
             DayStep::Harvest => Some(protocol.harvest_minutes),
             DayStep::Processing => Some(protocol.processing_minutes),

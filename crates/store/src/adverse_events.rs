@@ -122,6 +122,32 @@ impl Tx {
         )?)
     }
 
+    /// The adverse events of a site's sessions that start in `[from, to)`.
+    pub async fn adverse_events_of_site(
+        &mut self,
+        site_id: SiteId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<AdverseEventRow>> {
+        let columns = COLUMNS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {columns} FROM adverse_events a JOIN treatment_sessions s ON s.id = a.session_id \
+             WHERE s.site_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3 ORDER BY a.onset_at, a.id"
+        );
+        Ok(fetch_all!(
+            self,
+            AdverseEventRow,
+            sqlx::AssertSqlSafe(sql),
+            site_id.as_uuid(),
+            from,
+            to
+        )?)
+    }
+
     /// A site's units of one kind, oldest first (a kit lot lookback reads
     /// every product's processing record).
     pub async fn units_of_kind_at_site(

@@ -4,8 +4,8 @@
 //! patient, a room) are read by the booking queries of `scheduling` beside
 //! the session bookings, so the clash checks see them.
 
-use crate::{Result, Tx, execute, fetch_all, unique_as};
-use cellpath_domain::{PatientId, SessionId};
+use crate::{Result, StoreError, Tx, execute, fetch_all, fetch_optional, unique_as};
+use cellpath_domain::{PatientId, SessionId, SiteId};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -30,10 +30,15 @@ pub struct FollowUpRow {
     pub seen_by_id: Option<Uuid>,
     pub room_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// `attended` or `missed` once someone recorded it.
+    pub attendance: Option<String>,
+    pub version: i64,
 }
 
-const COLUMNS: &str = "id, session_id, patient_id, site_id, offset_days, due_date, status, \
+const INSERTED: &str = "id, session_id, patient_id, site_id, offset_days, due_date, status, \
      starts_min, ends_min, seen_by_need, seen_by_id, room_id, created_at";
+const COLUMNS: &str = "id, session_id, patient_id, site_id, offset_days, due_date, status, \
+     starts_min, ends_min, seen_by_need, seen_by_id, room_id, created_at, attendance, version";
 
 /// Every booking of resources, the session steps' and the booked
 /// follow-ups' alike, with the columns of `resource_bookings`.
@@ -49,7 +54,7 @@ impl Tx {
     /// `Duplicate` of `offset_days`.
     pub async fn insert_follow_up(&mut self, row: &FollowUpRow) -> Result<()> {
         let sql = format!(
-            "INSERT INTO follow_ups ({COLUMNS}) VALUES \
+            "INSERT INTO follow_ups ({INSERTED}) VALUES \
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         );
         execute!(
@@ -96,6 +101,67 @@ impl Tx {
             FollowUpRow,
             sqlx::AssertSqlSafe(sql),
             patient.as_uuid()
+        )?)
+    }
+
+    pub async fn follow_up(&mut self, id: Uuid) -> Result<FollowUpRow> {
+        let sql = format!("SELECT {COLUMNS} FROM follow_ups WHERE id = $1");
+        fetch_optional!(self, FollowUpRow, sqlx::AssertSqlSafe(sql), id)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Writes a visit's booking, status and attendance if it is still at
+    /// `row.version`; returns the new version. Someone else's change first
+    /// is a `Conflict`.
+    pub async fn update_follow_up(&mut self, row: &FollowUpRow) -> Result<i64> {
+        let changed = execute!(
+            self,
+            "UPDATE follow_ups SET status = $1, starts_min = $2, ends_min = $3, \
+             seen_by_need = $4, seen_by_id = $5, room_id = $6, attendance = $7, \
+             version = version + 1 WHERE id = $8 AND version = $9",
+            &row.status,
+            row.starts_min,
+            row.ends_min,
+            &row.seen_by_need,
+            row.seen_by_id,
+            row.room_id,
+            &row.attendance,
+            row.id,
+            row.version
+        )?;
+        if changed == 0 {
+            let current = fetch_optional!(
+                self,
+                (i64,),
+                "SELECT version FROM follow_ups WHERE id = $1",
+                row.id
+            )?;
+            return Err(match current {
+                Some((current_version,)) => StoreError::Conflict { current_version },
+                None => StoreError::NotFound,
+            });
+        }
+        Ok(row.version + 1)
+    }
+
+    /// A site's follow-ups due in `[from, to)`, by due day.
+    pub async fn follow_ups_of_site_due(
+        &mut self,
+        site: SiteId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<FollowUpRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM follow_ups WHERE site_id = $1 AND due_date >= $2 \
+             AND due_date < $3 ORDER BY due_date, offset_days, id"
+        );
+        Ok(fetch_all!(
+            self,
+            FollowUpRow,
+            sqlx::AssertSqlSafe(sql),
+            site.as_uuid(),
+            from,
+            to
         )?)
     }
 }

@@ -487,6 +487,53 @@ impl Clinic {
     }
 }
 
+impl Clinic {
+    /// `administered`, then the rest of the day: the injection finished,
+    /// monitoring with every discharge criterion met, and discharge (which
+    /// books the protocol's follow-up visits).
+    pub async fn discharged(&self, given: &str, family: &str, kit_lots: &str) -> Administered {
+        use cellpath_app::session_day::{MonitoringDraft, VitalsDraft};
+        use cellpath_domain::session_day::DischargeCriterion;
+        let done = self.administered(given, family, kit_lots).await;
+        let app = &self.app;
+        let (nurse, physician) = (self.actor(Role::Nurse), self.actor(Role::Physician));
+        let reason = "Test: recorded in one go.";
+        app.finish_step(physician, done.session, "injection", reason)
+            .await
+            .expect("injected");
+        app.start_step(nurse, done.session, "monitoring", reason)
+            .await
+            .expect("monitoring");
+        let monitoring = MonitoringDraft {
+            vitals: VitalsDraft {
+                systolic: "120".into(),
+                diastolic: "80".into(),
+                pulse: "70".into(),
+                temperature: "36.8".into(),
+                spo2: "98".into(),
+            },
+            pain: "2".into(),
+            criteria: DischargeCriterion::ALL
+                .iter()
+                .map(|c| c.code().to_string())
+                .collect(),
+        };
+        app.record_monitoring(nurse, done.session, &monitoring)
+            .await
+            .expect("monitored");
+        app.finish_step(nurse, done.session, "monitoring", reason)
+            .await
+            .expect("monitoring done");
+        app.start_step(nurse, done.session, "discharge", reason)
+            .await
+            .expect("discharge");
+        app.finish_step(nurse, done.session, "discharge", reason)
+            .await
+            .expect("discharged");
+        done
+    }
+}
+
 /// One of every resource a session can need, open round the clock every
 /// day (so tests book at any hour): two procedure rooms (the first with
 /// fluoroscopy), one physician, nurse, lab technician, anaesthesia

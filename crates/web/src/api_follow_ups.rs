@@ -3,16 +3,16 @@
 //! waits for the coordinator).
 
 use crate::AppState;
-use crate::api::{Problem, path_id};
+use crate::api::{ApiJson, Problem, path_id};
 use crate::ctx::ApiActor;
 use crate::error::ApiError;
 use axum::extract::{Path, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use cellpath_app::follow_ups::FollowUp;
 use cellpath_domain::PatientId;
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -38,6 +38,20 @@ pub struct FollowUpOut {
     pub seen_by_name: Option<String>,
     pub room_resource_id: Option<Uuid>,
     pub room_name: Option<String>,
+    /// `attended` or `missed` once a clinician recorded it; null before.
+    pub attendance: Option<String>,
+    /// The version a change names.
+    pub version: i64,
+}
+
+/// Whether the patient came to a follow-up visit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttendanceIn {
+    /// The version the clinician saw.
+    pub version: i64,
+    /// True when the patient came, false when they did not.
+    pub attended: bool,
 }
 
 impl From<&FollowUp> for FollowUpOut {
@@ -58,6 +72,10 @@ impl From<&FollowUp> for FollowUpOut {
             seen_by_name: b.map(|b| b.seen_by_name.clone()),
             room_resource_id: b.map(|b| b.room.as_uuid()),
             room_name: b.map(|b| b.room_name.clone()),
+            attendance: f
+                .attended
+                .map(|a| if a { "attended" } else { "missed" }.to_string()),
+            version: f.version,
         }
     }
 }
@@ -82,9 +100,36 @@ pub async fn follow_ups_of_patient(
     Ok(Json(visits.iter().map(FollowUpOut::from).collect()))
 }
 
+/// Records whether the patient came to a follow-up visit whose day has
+/// come (or corrects it). Physicians and nurses of the visit's site.
+#[utoipa::path(post, path = "/api/v1/follow-ups/{id}/attendance",
+    params(("id" = String, Path, description = "Follow-up visit id")), request_body = AttendanceIn,
+    security(("bearer" = [])),
+    responses((status = 200, body = FollowUpOut), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_attendance(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<AttendanceIn>,
+) -> Result<Json<FollowUpOut>, ApiError> {
+    let id: Uuid = path_id(api.locale, &id)?;
+    let visit = state
+        .app
+        .record_follow_up_attendance(&api.actor, id, input.version, input.attended)
+        .await
+        .map_err(|e| ApiError::new(api.locale, e))?;
+    Ok(Json(FollowUpOut::from(&visit)))
+}
+
 pub fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/api/v1/patients/{id}/follow-ups",
-        get(follow_ups_of_patient),
-    )
+    Router::new()
+        .route(
+            "/api/v1/patients/{id}/follow-ups",
+            get(follow_ups_of_patient),
+        )
+        .route(
+            "/api/v1/follow-ups/{id}/attendance",
+            post(record_attendance),
+        )
 }

@@ -3,7 +3,7 @@
 //! other systems; and the list of shipped questionnaires.
 
 use crate::AppState;
-use crate::api::{ApiJson, Problem};
+use crate::api::{ApiJson, Problem, path_id};
 use crate::ctx::ApiActor;
 use crate::error::ApiError;
 use axum::extract::{Path, State};
@@ -11,10 +11,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use cellpath_app::AppError;
 use cellpath_domain::questionnaire::Definition;
-use cellpath_domain::{IssueCode, Issues};
+use cellpath_domain::{IssueCode, Issues, PatientId};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 /// Answers keyed by the instrument's item codes. KOOS: `S1`-`S7`, `P1`-`P9`,
 /// `A1`-`A17`, `SP1`-`SP5`, `Q1`-`Q4`, each 0-4; ODI: sections `1`-`10`,
@@ -142,8 +144,71 @@ pub async fn score(
     }
 }
 
+/// One answered questionnaire of a patient, as stored: the answers as
+/// given and the scores they gave.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResponseOut {
+    pub id: Uuid,
+    /// `nrs-pain`, `koos` or `odi`.
+    pub questionnaire: String,
+    /// `baseline`, `1w`, `6w`, `3m`, `6m`, `12m` or `other`.
+    pub timepoint: String,
+    pub plan_id: Option<Uuid>,
+    pub session_id: Option<Uuid>,
+    pub answered_at: DateTime<Utc>,
+    #[schema(value_type = Object, example = json!({"pain": 4}))]
+    pub answers: BTreeMap<String, i64>,
+    /// As `ScoreOut.scores`: `null` where too few items were answered.
+    #[schema(value_type = Object, example = json!({"pain": 4.0}))]
+    pub scores: BTreeMap<String, Option<f64>>,
+}
+
+/// A patient's answered questionnaires, oldest first: clinicians of the
+/// patient's site, or the patient their own. An audited read.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/questionnaire-responses",
+    params(("id" = String, Path, description = "Patient id")), security(("bearer" = [])),
+    responses((status = 200, body = Vec<ResponseOut>), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn responses_of_patient(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ResponseOut>>, ApiError> {
+    let patient: PatientId = path_id(api.locale, &id)?;
+    let outcomes = state
+        .app
+        .responses_of_patient(&api.actor, patient)
+        .await
+        .map_err(|e| ApiError::new(api.locale, e))?;
+    Ok(Json(
+        outcomes
+            .responses
+            .iter()
+            .map(|r| ResponseOut {
+                id: r.id,
+                questionnaire: r.code.clone(),
+                timepoint: r.timepoint.code().to_string(),
+                plan_id: r.plan_id.map(|p| p.as_uuid()),
+                session_id: r.session_id.map(|s| s.as_uuid()),
+                answered_at: r.answered_at,
+                answers: r.answers.clone(),
+                scores: r
+                    .scores
+                    .0
+                    .iter()
+                    .map(|s| (s.code.clone(), s.value))
+                    .collect(),
+            })
+            .collect(),
+    ))
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/questionnaires", get(list_questionnaires))
+        .route(
+            "/api/v1/patients/{id}/questionnaire-responses",
+            get(responses_of_patient),
+        )
         .route("/api/v1/questionnaires/{code}/score", post(score))
 }

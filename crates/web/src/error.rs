@@ -210,6 +210,11 @@ impl IntoResponse for ApiError {
                     Current::AdverseEvent(e) => {
                         serde_json::to_value(crate::api_adverse_events::AdverseEventOut::from(&*e))
                     }
+                    Current::FollowUp(f) => Ok(json!({
+                        "id": f.id.to_string(),
+                        "version": f.version,
+                        "attendance": f.attendance,
+                    })),
                 }
                 .unwrap_or_default();
                 problem(

@@ -88,6 +88,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/en/follow_ups.ftl"),
             include_str!("../locales/en/adverse.ftl"),
             include_str!("../locales/en/quest.ftl"),
+            include_str!("../locales/en/reports.ftl"),
         ],
     ),
     (
@@ -105,6 +106,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/ar/follow_ups.ftl"),
             include_str!("../locales/ar/adverse.ftl"),
             include_str!("../locales/ar/quest.ftl"),
+            include_str!("../locales/ar/reports.ftl"),
         ],
     ),
 ];

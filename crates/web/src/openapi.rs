@@ -48,6 +48,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_diary::take_alert,
         api_diary::close_alert,
         api_questionnaires::score,
+        api_questionnaires::responses_of_patient,
         api_resources::list_resources,
         api_resources::create_resource,
         api_resources::update_resource,
@@ -84,10 +85,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_adverse_events::adverse_events_of_patient,
         api_adverse_events::lookback,
         api_follow_ups::follow_ups_of_patient,
+        api_follow_ups::record_attendance,
         crate::healthz,
         crate::readyz,
     ),
-    components(schemas(api_diary::DiaryEntryIn, api_diary::FlagOut, api_diary::DiaryOutcomeOut, api_diary::DiaryEntryOut, api_diary::DiaryOut, api_diary::AlertOut, api_diary::AlertStateOut, api_diary::AlertActionIn, api_questionnaires::ScoreIn, api_questionnaires::ScoreOut, api_questionnaires::ItemOut, api_questionnaires::QuestionnaireOut, api_expect::AnswerOut, api_expect::AnswerIn, api_expect::StepOut, api_expect::ExpectationOut, api_expect::WhatToExpectOut, api::Problem, api::FieldProblem, api::PatientIn, api::PatientOut, api::PatientList, api::IntakeIn, api::IntakeOut,
+    components(schemas(api_diary::DiaryEntryIn, api_diary::FlagOut, api_diary::DiaryOutcomeOut, api_diary::DiaryEntryOut, api_diary::DiaryOut, api_diary::AlertOut, api_diary::AlertStateOut, api_diary::AlertActionIn, api_questionnaires::ScoreIn, api_questionnaires::ScoreOut, api_questionnaires::ItemOut, api_questionnaires::QuestionnaireOut, api_questionnaires::ResponseOut, api_expect::AnswerOut, api_expect::AnswerIn, api_expect::StepOut, api_expect::ExpectationOut, api_expect::WhatToExpectOut, api::Problem, api::FieldProblem, api::PatientIn, api::PatientOut, api::PatientList, api::IntakeIn, api::IntakeOut,
         api_plans::TextOrNumber, api_plans::ProtocolIn, api_plans::ProtocolOut, api_plans::PlanIn, api_plans::PlanOut,
         api_plans::DecisionOut, api_plans::DecisionFindingOut, api_plans::FindingOut, api_plans::ScreeningOut,
         api_plans::SessionOut, api_plans::PlanViewOut, api_plans::DecisionIn, api_plans::SessionIn, api_plans::TaskOut,
@@ -109,7 +111,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_session_day::UnitViewOut, api_session_day::QcOut, api_session_day::LabelsOut,
         api_adverse_events::AdverseEventIn, api_adverse_events::AdverseEventOut,
         api_adverse_events::LookbackRowOut, api_adverse_events::LookbackOut,
-        api_follow_ups::FollowUpOut)),
+        api_follow_ups::FollowUpOut, api_follow_ups::AttendanceIn)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -134,3 +134,45 @@ both_backends! {
         assert!(document["paths"]["/api/v1/questionnaires"]["get"].is_object());
     }
 }
+
+both_backends! {
+    async fn a_patients_stored_answers_are_read_back_with_their_scores(backend: Backend) {
+        let server = TestServer::start(&backend).await;
+        let clinic = &server.clinic;
+        let nurse = clinic.actor(cellpath_domain::Role::Nurse);
+        let (patient, _plan) = clinic.approved_knee_plan("Amal", "Haddad").await;
+        let pain = [("pain".to_string(), "6".to_string())];
+        clinic.app.answer_questionnaire(nurse, patient.id, "nrs-pain", "baseline", &pain).await.expect("nrs");
+        let koos: Vec<(String, String)> = [("S", 7), ("P", 9), ("A", 17), ("SP", 5), ("Q", 4)]
+            .iter()
+            .flat_map(|(prefix, n)| (1..=*n).map(move |i| (format!("{prefix}{i}"), "1".to_string())))
+            .collect();
+        clinic.app.answer_questionnaire(nurse, patient.id, "koos", "baseline", &koos).await.expect("koos");
+
+        let token = server.token("physician").await;
+        let url = server.url(&format!("/api/v1/patients/{}/questionnaire-responses", patient.id));
+        let response = reqwest::Client::new().get(&url).bearer_auth(&token).send().await.expect("get");
+        assert_eq!(response.status(), StatusCode::OK);
+        let list: Value = response.json().await.expect("json");
+        let list = list.as_array().expect("a list");
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0]["questionnaire"], "nrs-pain");
+        assert_eq!(list[0]["timepoint"], "baseline");
+        assert_eq!(list[0]["answers"]["pain"], 6);
+        assert!(near(&list[0]["scores"]["pain"], 6.0));
+        assert!(list[0]["plan_id"].is_string(), "linked to the knee plan");
+        assert_eq!(list[1]["questionnaire"], "koos");
+        assert_eq!(list[1]["answers"].as_object().expect("answers").len(), 42);
+        for subscale in ["symptoms", "pain", "adl", "sport", "qol"] {
+            assert!(near(&list[1]["scores"][subscale], 75.0), "{subscale}: {}", list[1]["scores"]);
+        }
+
+        // Another site's nurse is told the patient does not exist; the lab may not read answers.
+        let elsewhere = server.token("north-nurse").await;
+        let response = reqwest::Client::new().get(&url).bearer_auth(&elsewhere).send().await.expect("get");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let lab = server.token("lab_tech").await;
+        let response = reqwest::Client::new().get(&url).bearer_auth(&lab).send().await.expect("get");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    }
+}

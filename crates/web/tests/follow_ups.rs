@@ -3,8 +3,6 @@
 //! for staff, the portal's "my sessions" for the patient (in Arabic too),
 //! and another site's staff are told the patient does not exist.
 
-use cellpath_app::session_day::{MonitoringDraft, VitalsDraft};
-use cellpath_domain::session_day::DischargeCriterion;
 use cellpath_domain::{Locale, Role};
 use cellpath_test_support::{Backend, PASSWORD, TestServer, both_backends, strip_isolation};
 use cellpath_web::i18n::tr;
@@ -15,20 +13,8 @@ both_backends! {
         let server = TestServer::start(&backend).await;
         let clinic = &server.clinic;
         let app = &clinic.app;
-        let given = clinic.administered("Amal", "Haddad", "KL-9").await;
-        let (nurse, physician) = (clinic.actor(Role::Nurse), clinic.actor(Role::Physician));
-        let reason = "Test: recorded in one go.";
-        app.finish_step(physician, given.session, "injection", reason).await.expect("injected");
-        app.start_step(nurse, given.session, "monitoring", reason).await.expect("monitoring");
-        let monitoring = MonitoringDraft {
-            vitals: VitalsDraft { systolic: "120".into(), diastolic: "80".into(), pulse: "70".into(), temperature: "36.8".into(), spo2: "98".into() },
-            pain: "2".into(),
-            criteria: DischargeCriterion::ALL.iter().map(|c| c.code().to_string()).collect(),
-        };
-        app.record_monitoring(nurse, given.session, &monitoring).await.expect("monitored");
-        app.finish_step(nurse, given.session, "monitoring", reason).await.expect("monitoring done");
-        app.start_step(nurse, given.session, "discharge", reason).await.expect("discharge");
-        app.finish_step(nurse, given.session, "discharge", reason).await.expect("discharged");
+        let given = clinic.discharged("Amal", "Haddad", "KL-9").await;
+        let nurse = clinic.actor(Role::Nurse);
         let patient = given.patient.id;
 
         // The API.

@@ -76,6 +76,7 @@ recovery-no-nsaids = Do not take anti-inflammatory painkillers (NSAIDs) until th
 recovery-no-strenuous-week = Avoid strenuous activity and sport for about a week.
 recovery-daily-activity-days = Many people go back to light daily activity within 1 to 2 days.
 recovery-work-days = Many people go back to work within 24 to 48 hours; ask the clinic about your own work.
+recovery-physical-therapy = If the clinic prescribed physical therapy, begin it when and as they tell you.
 
 ## The admin's texts: consent texts and answers.
 text-in-force = In force: version { $version }, written by { $who } on { $date } UTC.

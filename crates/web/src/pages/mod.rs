@@ -12,6 +12,7 @@ mod optimise;
 mod patients;
 mod plans;
 mod questionnaires;
+pub mod reports;
 mod resources;
 pub mod session_day;
 mod timeline;
@@ -140,6 +141,12 @@ impl Ctx {
                 nav.push(NavItem {
                     href: "/reports/outcomes",
                     label: tr(locale, "outcomes-title"),
+                });
+            }
+            if actor.may(Action::ViewReports) {
+                nav.push(NavItem {
+                    href: "/reports",
+                    label: tr(locale, "reports-title"),
                 });
             }
             if actor.may(Action::RecordLab) {
@@ -575,6 +582,7 @@ pub fn routes() -> Router<AppState> {
         .merge(diary::routes())
         .merge(adverse::routes())
         .merge(questionnaires::routes())
+        .merge(reports::routes())
         .fallback(not_found)
 }
 

@@ -699,7 +699,12 @@ pub(super) async fn plans_page(
         .await
         .map_err(app_error(locale))?;
     Ok(PlansPage {
-        follow_ups: follow_up_lines(locale, &follow_ups),
+        follow_ups: follow_up_lines(
+            locale,
+            &follow_ups,
+            state.app.now().date_naive(),
+            actor.may(Action::RecordFollowUps),
+        ),
         patient_id: patient_id.to_string(),
         name: chart.patient.full_name(),
         banner,
@@ -1244,15 +1249,37 @@ pub(super) struct FollowUpLine {
     booked: bool,
     with: String,
     room: String,
+    /// Attended or missed once recorded; blank before.
+    attendance: String,
+    /// Whether the viewer may record it now (staff who may, its day has come).
+    may_record: bool,
+    version: i64,
+    patient_id: String,
 }
 
+/// `today` and `may_record` (the viewer may record attendance) decide
+/// whether a visit offers the "came" and "did not come" buttons.
 pub(super) fn follow_up_lines(
     locale: Locale,
     visits: &[cellpath_app::follow_ups::FollowUp],
+    today: chrono::NaiveDate,
+    may_record: bool,
 ) -> Vec<FollowUpLine> {
     visits
         .iter()
         .map(|f| FollowUpLine {
+            attendance: match f.attended {
+                Some(true) => tr(locale, "follow-up-attended"),
+                Some(false) => tr(locale, "follow-up-missed"),
+                None => String::new(),
+            },
+            may_record: may_record
+                && f.due_date <= today
+                && f.booked
+                    .as_ref()
+                    .is_none_or(|b| b.from.date_naive() <= today),
+            version: f.version,
+            patient_id: f.patient_id.to_string(),
             id: f.id.to_string(),
             days: locale.number(i64::from(f.offset_days)),
             when: match &f.booked {
@@ -1303,7 +1330,7 @@ async fn my_sessions(State(state): State<AppState>, viewer: Viewer) -> Result<Re
         &MySessionsPage {
             ctx: Ctx::new(&viewer),
             sessions,
-            follow_ups: follow_up_lines(locale, &follow_ups),
+            follow_ups: follow_up_lines(locale, &follow_ups, state.app.now().date_naive(), false),
         },
     )
 }
@@ -1357,6 +1384,51 @@ async fn my_tick(
     .into_response())
 }
 
+/// A clinician records from the plans page whether the patient came to a
+/// follow-up visit; a refusal or a stale version shows the plans page again
+/// with the reason.
+async fn record_attendance(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: PageForm,
+) -> Result<Response, PageError> {
+    let actor = require(&viewer, Action::RecordFollowUps)?;
+    viewer.check_csrf(form.csrf())?;
+    let locale = viewer.locale;
+    let visit: uuid::Uuid = parse_id(locale, &id)?;
+    let patient: PatientId = parse_id(locale, &form.get("patient"))?;
+    let version: i64 = form.get("version").trim().parse().unwrap_or_default();
+    let attended = match form.get("attended").as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => return Err(PageError::BadRequest(locale)),
+    };
+    let (status, banner) = match state
+        .app
+        .record_follow_up_attendance(actor, visit, version, attended)
+        .await
+    {
+        Ok(_) => {
+            return Ok(
+                Redirect::to(&format!("/patients/{patient}/plans#follow-ups")).into_response(),
+            );
+        }
+        Err(AppError::Invalid(issues)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            issues
+                .0
+                .first()
+                .map(|issue| crate::i18n::issue_message(locale, issue))
+                .unwrap_or_default(),
+        ),
+        Err(AppError::Conflict(_)) => (StatusCode::CONFLICT, tr(locale, "conflict-banner")),
+        Err(other) => return Err(PageError::from_app(locale, other)),
+    };
+    let page = plans_page(&state, &viewer, patient, None, Some(banner)).await?;
+    render_status(locale, status, &page)
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/protocol", get(show_protocol).post(update_protocol))
@@ -1369,6 +1441,7 @@ pub fn routes() -> Router<AppState> {
         .route("/preparation", get(board))
         .route("/sessions/{id}/preparation", get(staff_checklist))
         .route("/sessions/{id}/preparation/{task}", post(staff_tick))
+        .route("/follow-ups/{id}/attendance", post(record_attendance))
         .route("/portal/sessions", get(my_sessions))
         .route("/portal/sessions/{id}", get(my_checklist))
         .route("/portal/sessions/{id}/{task}", post(my_tick))
