@@ -81,6 +81,7 @@ impl Role {
                     | Lookback
                     | AnswerQuestionnaires
                     | ViewOutcomes
+                    | ReadFhir
             ),
             Role::Nurse => matches!(
                 action,
@@ -102,6 +103,7 @@ impl Role {
                     | RecordAdverseEvents
                     | Lookback
                     | AnswerQuestionnaires
+                    | ReadFhir
             ),
             Role::LabTech => matches!(
                 action,
@@ -129,6 +131,7 @@ impl Role {
                     | GiveOwnConsent
                     | KeepDiary
                     | AnswerQuestionnaires
+                    | ReadFhir
             ),
         }
     }
@@ -212,10 +215,13 @@ pub enum Action {
     /// Read the cohort outcomes of the actor's sites: by indication and
     /// cell source, how many improved.
     ViewOutcomes,
+    /// Read and search the FHIR R4 interface: clinicians their sites'
+    /// records, a patient their own.
+    ReadFhir,
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 33] = [
         Action::SearchPatients,
         Action::ViewPatient,
         Action::RegisterPatient,
@@ -248,6 +254,7 @@ impl Action {
         Action::Lookback,
         Action::AnswerQuestionnaires,
         Action::ViewOutcomes,
+        Action::ReadFhir,
     ];
 
     pub fn code(self) -> &'static str {
@@ -284,6 +291,7 @@ impl Action {
             Action::Lookback => "lookback",
             Action::AnswerQuestionnaires => "answer_questionnaires",
             Action::ViewOutcomes => "view_outcomes",
+            Action::ReadFhir => "read_fhir",
         }
     }
 }
@@ -318,6 +326,7 @@ mod tests {
                         | Action::GiveOwnConsent
                         | Action::KeepDiary
                         | Action::AnswerQuestionnaires
+                        | Action::ReadFhir
                 ),
                 "{action}"
             );
@@ -373,5 +382,14 @@ mod tests {
             [Role::Physician, Role::Nurse, Role::Patient]
         );
         assert_eq!(holders(Action::ViewOutcomes), [Role::Physician]);
+    }
+
+    #[test]
+    fn fhir_is_read_by_clinicians_and_patients() {
+        let readers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Action::ReadFhir))
+            .collect();
+        assert_eq!(readers, [Role::Physician, Role::Nurse, Role::Patient]);
     }
 }
