@@ -11,7 +11,7 @@ use cellpath_domain::intake::{IntakeEntry, IntakeKind};
 use cellpath_domain::patient::Patient;
 use cellpath_domain::search::SearchQuery;
 use cellpath_domain::{Action, PatientId, Role, SiteId, UserId};
-use cellpath_store::{SiteRow, Tx};
+use cellpath_store::{SiteRow, Tx, UnitRow};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Which records a FHIR read needs.
@@ -21,6 +21,8 @@ pub enum FhirSource {
     Staff,
     Sites,
     Intake(IntakeKind),
+    /// Specimens, products and donor lots.
+    Units,
 }
 
 impl FhirSource {
@@ -33,6 +35,7 @@ impl FhirSource {
             FhirSource::Intake(IntakeKind::Medication) => "fhir_medication",
             FhirSource::Intake(IntakeKind::Allergy) => "fhir_allergy",
             FhirSource::Intake(IntakeKind::Imaging) => "fhir_imaging_report",
+            FhirSource::Units => "fhir_cells",
         }
     }
 }
@@ -54,6 +57,7 @@ pub enum FhirRecords {
     Staff(Vec<StaffRecord>),
     Sites(Vec<SiteRow>),
     Intake(Vec<IntakeEntry>),
+    Units(Vec<UnitRow>),
 }
 
 /// What a selection made of the records: its result, and the patients whose
@@ -92,6 +96,10 @@ impl App {
                 }
                 FhirRecords::Intake(entries)
             }
+            FhirSource::Units => FhirRecords::Units(
+                self.fhir_units(&mut tx, actor, only_patient, &patients)
+                    .await?,
+            ),
             FhirSource::Staff => FhirRecords::Staff(self.fhir_staff(&mut tx, actor).await?),
             FhirSource::Sites => {
                 let mut sites = Vec::new();
@@ -151,6 +159,39 @@ impl App {
                 .search_patients(&actor.sites, &SearchQuery::All, PATIENTS_MAX, 0)
                 .await?),
         }
+    }
+
+    /// The units of `patients` (owned or assigned), and for staff reading
+    /// no one patient's, their sites' donor lots assigned to nobody yet.
+    async fn fhir_units(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        only: Option<PatientId>,
+        patients: &[Patient],
+    ) -> Result<Vec<UnitRow>> {
+        let mut sites: Vec<SiteId> = patients.iter().map(|p| p.site_id).collect();
+        if actor.role.is_staff() && only.is_none() {
+            sites.extend(actor.sites.iter().copied());
+        }
+        sites.sort();
+        sites.dedup();
+        let site_inventory = actor.role.is_staff() && only.is_none();
+        let until = self.now() + chrono::Duration::days(365 * 100);
+        let mut units = Vec::new();
+        for site in sites {
+            for unit in tx.units_of_site(site, DateTime::UNIX_EPOCH, until).await? {
+                let patient = unit.owner_patient_id.or(unit.assigned_patient_id);
+                let reachable = match patient {
+                    Some(id) => patients.iter().any(|p| p.id == id),
+                    None => site_inventory && actor.sites.contains(&unit.site_id),
+                };
+                if reachable {
+                    units.push(unit);
+                }
+            }
+        }
+        Ok(units)
     }
 
     /// Staff (not administrators) who work at one of the actor's sites.

@@ -34,16 +34,20 @@ pub enum ResourceType {
     Condition,
     MedicationStatement,
     AllergyIntolerance,
+    Specimen,
+    BiologicallyDerivedProduct,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 6] = [
+    pub const ALL: [ResourceType; 8] = [
         ResourceType::Patient,
         ResourceType::Practitioner,
         ResourceType::Location,
         ResourceType::Condition,
         ResourceType::MedicationStatement,
         ResourceType::AllergyIntolerance,
+        ResourceType::Specimen,
+        ResourceType::BiologicallyDerivedProduct,
     ];
 
     /// The type's name as FHIR spells it (`resourceType`, URL segment).
@@ -55,6 +59,8 @@ impl ResourceType {
             ResourceType::Condition => "Condition",
             ResourceType::MedicationStatement => "MedicationStatement",
             ResourceType::AllergyIntolerance => "AllergyIntolerance",
+            ResourceType::Specimen => "Specimen",
+            ResourceType::BiologicallyDerivedProduct => "BiologicallyDerivedProduct",
         }
     }
 

@@ -3,9 +3,11 @@
 //! server and an exporter emit the same thing.
 
 use crate::{Mapped, Period, ResourceType, SYSTEM_BASE};
+use cellpath_domain::cells::{ProductType, UnitKind, UnitStatus};
+use cellpath_domain::donation::DonationId;
 use cellpath_domain::intake::{AllergySeverity, IntakeEntry, IntakeItem};
 use cellpath_domain::patient::Patient;
-use cellpath_domain::{Role, SiteId, UserId};
+use cellpath_domain::{PatientId, Role, SiteId, UserId};
 use chrono::{DateTime, Days, NaiveDate, SecondsFormat, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
@@ -19,6 +21,15 @@ pub fn site_code_system() -> String {
     format!("{SYSTEM_BASE}/sid/site-code")
 }
 
+/// The identifier system of specimens' and products' donation identifiers
+/// (ISBT 128-structured; the value is the printed form with its check
+/// character).
+pub fn donation_id_system() -> String {
+    format!("{SYSTEM_BASE}/sid/donation-id")
+}
+
+const SPECIMEN_STATUS: &str = "http://hl7.org/fhir/specimen-status";
+const PRODUCT_STATUS: &str = "http://hl7.org/fhir/product-status";
 const CONDITION_CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/condition-clinical";
 const CONDITION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/condition-category";
 const ALLERGY_CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
@@ -339,6 +350,154 @@ pub fn intake(entry: &IntakeEntry, today: NaiveDate) -> Option<Mapped> {
             })
         }
         IntakeItem::Imaging { .. } => None,
+    }
+}
+
+/// A labelled unit of cells: a harvest's specimen, the product processed
+/// from it (its `parent`), or a donor lot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellUnit {
+    pub id: String,
+    pub donation_id: Option<DonationId>,
+    pub kind: UnitKind,
+    pub status: UnitStatus,
+    pub product_type: ProductType,
+    /// Whose cells these are (specimen, product) or to whom a donor lot is assigned.
+    pub patient: Option<PatientId>,
+    /// The patient the cells were drawn from (specimens and products).
+    pub source_patient: Option<PatientId>,
+    pub parent_id: Option<String>,
+    pub collected_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn product_type_concept(product_type: ProductType) -> Value {
+    coding(
+        &format!("{SYSTEM_BASE}/CodeSystem/product-type"),
+        product_type.code(),
+    )
+}
+
+fn donation_identifiers(unit: &CellUnit) -> Vec<(String, String)> {
+    unit.donation_id
+        .iter()
+        .map(|id| (donation_id_system(), id.printed()))
+        .collect()
+}
+
+fn identifier_json(identifiers: &[(String, String)]) -> Option<Value> {
+    (!identifiers.is_empty()).then(|| {
+        Value::Array(
+            identifiers
+                .iter()
+                .map(|(system, value)| json!({ "system": system, "value": value }))
+                .collect(),
+        )
+    })
+}
+
+/// A harvest's specimen as a Specimen (other units are not specimens: `None`).
+pub fn specimen(unit: &CellUnit) -> Option<Mapped> {
+    if unit.kind != UnitKind::Specimen {
+        return None;
+    }
+    let mut r = base(ResourceType::Specimen, &unit.id, unit.updated_at);
+    let identifiers = donation_identifiers(unit);
+    if let Some(identifier) = identifier_json(&identifiers) {
+        r.insert("identifier".into(), identifier);
+    }
+    // Drawn or in the lab: there to be processed; afterwards it is used up.
+    let status = match unit.status {
+        UnitStatus::Collected | UnitStatus::Received => "available",
+        _ => "unavailable",
+    };
+    r.insert("status".into(), json!(status));
+    r.insert("type".into(), product_type_concept(unit.product_type));
+    if let Some(patient) = unit.source_patient {
+        r.insert("subject".into(), reference(ResourceType::Patient, patient));
+    }
+    if let Some(collected) = unit.collected_at {
+        r.insert(
+            "collection".into(),
+            json!({ "collectedDateTime": instant(collected) }),
+        );
+    }
+    Some(Mapped {
+        resource_type: ResourceType::Specimen,
+        id: unit.id.clone(),
+        patient: unit.patient,
+        identifiers,
+        date: unit.collected_at.map(instant_period),
+        status: Some((SPECIMEN_STATUS.into(), status.into())),
+        last_updated: unit.updated_at,
+        resource: Value::Object(r),
+    })
+}
+
+/// Any unit as a BiologicallyDerivedProduct: the harvest, and the product
+/// processed from it linked by `parent`.
+pub fn biologically_derived_product(unit: &CellUnit) -> Mapped {
+    let mut r = base(
+        ResourceType::BiologicallyDerivedProduct,
+        &unit.id,
+        unit.updated_at,
+    );
+    let identifiers = donation_identifiers(unit);
+    if let Some(identifier) = identifier_json(&identifiers) {
+        r.insert("identifier".into(), identifier);
+    }
+    let category = match unit.product_type {
+        ProductType::BoneMarrowAspirate => "fluid",
+        ProductType::Lipoaspirate => "tissue",
+        ProductType::BoneMarrowConcentrate
+        | ProductType::StromalVascularFraction
+        | ProductType::DonorCells => "cells",
+    };
+    r.insert("productCategory".into(), json!(category));
+    r.insert(
+        "productCode".into(),
+        product_type_concept(unit.product_type),
+    );
+    // Available: a specimen on its way to processing, or a released product.
+    let status = match (unit.kind, unit.status) {
+        (UnitKind::Specimen, UnitStatus::Collected | UnitStatus::Received) => "available",
+        (_, UnitStatus::Released) => "available",
+        _ => "unavailable",
+    };
+    r.insert("status".into(), json!(status));
+    if let Some(parent) = &unit.parent_id {
+        r.insert(
+            "parent".into(),
+            json!([reference(ResourceType::BiologicallyDerivedProduct, parent)]),
+        );
+    }
+    let mut collection = Map::new();
+    if let Some(patient) = unit.source_patient {
+        collection.insert("source".into(), reference(ResourceType::Patient, patient));
+    }
+    if let Some(collected) = unit.collected_at {
+        collection.insert("collectedDateTime".into(), json!(instant(collected)));
+    }
+    if !collection.is_empty() {
+        r.insert("collection".into(), Value::Object(collection));
+    }
+    if let Some(expires) = unit.expires_at {
+        r.insert(
+            "storage".into(),
+            json!([{ "duration": { "end": instant(expires) } }]),
+        );
+    }
+    Mapped {
+        resource_type: ResourceType::BiologicallyDerivedProduct,
+        id: unit.id.clone(),
+        patient: unit.patient,
+        identifiers,
+        date: unit.collected_at.map(instant_period),
+        status: Some((PRODUCT_STATUS.into(), status.into())),
+        last_updated: unit.updated_at,
+        resource: Value::Object(r),
     }
 }
 

@@ -82,6 +82,18 @@ const ALLERGY_INTOLERANCE_PARAMS: &[ParamDef] = &[
     LAST_UPDATED,
 ];
 
+const SPECIMEN_PARAMS: &[ParamDef] = &[
+    ID,
+    p("identifier", ParamKind::Identifier),
+    p("patient", ParamKind::Patient),
+    p("subject", ParamKind::Patient),
+    p("status", ParamKind::Status),
+    p("collected", ParamKind::Date),
+    LAST_UPDATED,
+];
+const BIOLOGICALLY_DERIVED_PRODUCT_PARAMS: &[ParamDef] =
+    &[ID, p("identifier", ParamKind::Identifier), LAST_UPDATED];
+
 /// The search parameters of `resource_type`, by their FHIR R4 names.
 pub fn params_of(resource_type: ResourceType) -> &'static [ParamDef] {
     match resource_type {
@@ -91,6 +103,8 @@ pub fn params_of(resource_type: ResourceType) -> &'static [ParamDef] {
         ResourceType::Condition => CONDITION_PARAMS,
         ResourceType::MedicationStatement => MEDICATION_STATEMENT_PARAMS,
         ResourceType::AllergyIntolerance => ALLERGY_INTOLERANCE_PARAMS,
+        ResourceType::Specimen => SPECIMEN_PARAMS,
+        ResourceType::BiologicallyDerivedProduct => BIOLOGICALLY_DERIVED_PRODUCT_PARAMS,
     }
 }
 

@@ -15,11 +15,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use cellpath_app::fhir::{FhirRecords, FhirSelection, FhirSource};
-use cellpath_app::{Actor, AppError};
+use cellpath_app::{Actor, AppError, UnitRow};
+use cellpath_domain::donation::DonationId;
 use cellpath_domain::intake::IntakeKind;
 use cellpath_domain::{Locale, PatientId, SiteId};
 use cellpath_fhir::outcome::{Issue, Problem, operation_outcome};
-use cellpath_fhir::resources::{self, Site, StaffMember};
+use cellpath_fhir::resources::{self, CellUnit, Site, StaffMember};
 use cellpath_fhir::{Mapped, ResourceType, bundle, capability, search};
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -163,12 +164,39 @@ fn source_of(resource_type: ResourceType) -> FhirSource {
         ResourceType::Condition => FhirSource::Intake(IntakeKind::Condition),
         ResourceType::MedicationStatement => FhirSource::Intake(IntakeKind::Medication),
         ResourceType::AllergyIntolerance => FhirSource::Intake(IntakeKind::Allergy),
+        ResourceType::Specimen | ResourceType::BiologicallyDerivedProduct => FhirSource::Units,
     }
 }
 
-/// Every record as its FHIR resource.
-fn map_records(records: FhirRecords, today: NaiveDate) -> Vec<Mapped> {
+/// A unit of cells as the mapping reads it.
+fn cell_unit(unit: UnitRow) -> CellUnit {
+    CellUnit {
+        id: unit.id.to_string(),
+        donation_id: DonationId::from_body(&unit.donation_id),
+        kind: unit.kind,
+        status: unit.status,
+        product_type: unit.product_type,
+        patient: unit.owner_patient_id.or(unit.assigned_patient_id),
+        source_patient: unit.owner_patient_id,
+        parent_id: unit.parent_id.map(|p| p.to_string()),
+        collected_at: unit.collected_at,
+        expires_at: unit.expires_at,
+        created_at: unit.created_at,
+        updated_at: unit.updated_at,
+    }
+}
+
+/// Every record as its FHIR resource of `resource_type`.
+fn map_records(resource_type: ResourceType, records: FhirRecords, today: NaiveDate) -> Vec<Mapped> {
     match records {
+        FhirRecords::Units(units) => units
+            .into_iter()
+            .map(cell_unit)
+            .filter_map(|unit| match resource_type {
+                ResourceType::Specimen => resources::specimen(&unit),
+                _ => Some(resources::biologically_derived_product(&unit)),
+            })
+            .collect(),
         FhirRecords::Patients(patients) => patients.iter().map(resources::patient).collect(),
         FhirRecords::Staff(staff) => staff
             .into_iter()
@@ -233,8 +261,12 @@ async fn search_type(
             source_of(resource_type),
             only_patient,
             |records, today| {
-                let set =
-                    bundle::searchset(&base, resource_type, &request, map_records(records, today));
+                let set = bundle::searchset(
+                    &base,
+                    resource_type,
+                    &request,
+                    map_records(resource_type, records, today),
+                );
                 FhirSelection {
                     value: set.bundle,
                     patients: set.patients,
@@ -267,7 +299,7 @@ async fn read(
             source_of(resource_type),
             only_patient,
             |records, today| {
-                let found = map_records(records, today)
+                let found = map_records(resource_type, records, today)
                     .into_iter()
                     .find(|m| m.resource_type == resource_type && m.id == id);
                 FhirSelection {

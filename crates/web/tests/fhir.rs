@@ -14,13 +14,15 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::path::PathBuf;
 
-const TYPES: [&str; 6] = [
+const TYPES: [&str; 8] = [
     "Patient",
     "Practitioner",
     "Location",
     "Condition",
     "MedicationStatement",
     "AllergyIntolerance",
+    "Specimen",
+    "BiologicallyDerivedProduct",
 ];
 
 async fn get(url: String, token: &str) -> (StatusCode, String, Value) {
@@ -294,6 +296,50 @@ both_backends! {
             assert_eq!(status, StatusCode::OK);
             assert_eq!(read, entry["resource"]);
         }
+    }
+
+    async fn the_harvest_and_its_product_are_linked_and_carry_their_donation_identifiers(backend: Backend) {
+        let server = TestServer::start(&backend).await;
+        let given = server.clinic.administered("Cell", "Owner", "KIT-1").await;
+        let other = server.clinic.administered("Someone", "Else", "KIT-2").await;
+        let token = server.token("nurse").await;
+        let system = "https://fhir.cellpath.example/sid/donation-id";
+        let specimen_printed = cellpath_domain::donation::DonationId::from_body(&given.specimen.donation_id).expect("specimen id").printed();
+        let (_, _, specimens) = get(server.url(&format!("/fhir/Specimen?patient={}", given.patient.id)), &token).await;
+        assert_eq!(ids(&specimens), [given.specimen.id.to_string()]);
+        let specimen = &specimens["entry"][0]["resource"];
+        assert_eq!(specimen["identifier"][0]["system"], system);
+        assert_eq!(specimen["identifier"][0]["value"], specimen_printed.as_str());
+        assert_eq!(specimen["subject"]["reference"], format!("Patient/{}", given.patient.id));
+        assert_eq!(specimen["status"], "unavailable", "processed into the product");
+        let (_, _, by_status) = get(server.url("/fhir/Specimen?status=available"), &token).await;
+        assert_eq!(by_status["total"], 0);
+        let (_, _, collected) = get(server.url("/fhir/Specimen?collected=ge2000-01-01"), &token).await;
+        assert_eq!(collected["total"], 2);
+
+        let product_printed = given.product_id.printed();
+        let (_, _, products) = get(server.url(&format!("/fhir/BiologicallyDerivedProduct?identifier={}%7C{product_printed}", system)), &token).await;
+        assert_eq!(ids(&products), [given.product.id.to_string()]);
+        let product = &products["entry"][0]["resource"];
+        assert_eq!(product["parent"][0]["reference"], format!("BiologicallyDerivedProduct/{}", given.specimen.id));
+        assert_eq!(product["collection"]["source"]["reference"], format!("Patient/{}", given.patient.id));
+        let (status, _, harvest) = get(server.url(&format!("/fhir/BiologicallyDerivedProduct/{}", given.specimen.id)), &token).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(harvest["identifier"][0]["value"], specimen_printed.as_str());
+        assert!(harvest.get("parent").is_none());
+
+        let me = patient_token(&server, &given.patient, "cell.owner").await;
+        let (_, _, mine) = get(server.url("/fhir/BiologicallyDerivedProduct"), &me).await;
+        let mut expected = vec![given.specimen.id.to_string(), given.product.id.to_string()];
+        expected.sort();
+        assert_eq!(ids(&mine), expected);
+        let (status, _, _) = get(server.url(&format!("/fhir/BiologicallyDerivedProduct/{}", other.product.id)), &me).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _, _) = get(server.url(&format!("/fhir/Specimen/{}", other.specimen.id)), &me).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let north = server.token("north-nurse").await;
+        let (_, _, none) = get(server.url("/fhir/BiologicallyDerivedProduct?_summary=count"), &north).await;
+        assert_eq!(none["total"], 0);
     }
 
     async fn pages_follow_their_links_and_summary_count_gives_the_total_only(backend: Backend) {
