@@ -11,6 +11,7 @@ pub mod consent;
 pub mod demo;
 pub mod diary;
 pub mod expectations;
+pub mod fhir;
 pub mod follow_ups;
 pub mod lab;
 pub mod optimise;

@@ -281,6 +281,18 @@ async fn attempt(
                 other => other.map(|_| ()),
             }
         }
+        Action::ReadFhir => {
+            app.fhir_read(
+                actor,
+                cellpath_app::fhir::FhirSource::Patients,
+                Some(target.id),
+                |_, _| cellpath_app::fhir::FhirSelection {
+                    value: (),
+                    patients: Vec::new(),
+                },
+            )
+            .await
+        }
         Action::TickOwnPreparation => {
             let session = clinic_session_of_own(clinic, actor).await;
             app.tick_my_task(actor, session, TaskCode::Hydrate, true)

@@ -84,6 +84,7 @@ impl Role {
                     | ViewOutcomes
                     | ViewReports
                     | RecordFollowUps
+                    | ReadFhir
             ),
             Role::Nurse => matches!(
                 action,
@@ -106,6 +107,7 @@ impl Role {
                     | Lookback
                     | AnswerQuestionnaires
                     | RecordFollowUps
+                    | ReadFhir
             ),
             Role::LabTech => matches!(
                 action,
@@ -134,6 +136,7 @@ impl Role {
                     | GiveOwnConsent
                     | KeepDiary
                     | AnswerQuestionnaires
+                    | ReadFhir
             ),
         }
     }
@@ -223,10 +226,13 @@ pub enum Action {
     ViewReports,
     /// Record whether a patient came to a follow-up visit.
     RecordFollowUps,
+    /// Read and search the FHIR R4 interface: clinicians their sites'
+    /// records, a patient their own.
+    ReadFhir,
 }
 
 impl Action {
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 35] = [
         Action::SearchPatients,
         Action::ViewPatient,
         Action::RegisterPatient,
@@ -261,6 +267,7 @@ impl Action {
         Action::ViewOutcomes,
         Action::ViewReports,
         Action::RecordFollowUps,
+        Action::ReadFhir,
     ];
 
     pub fn code(self) -> &'static str {
@@ -299,6 +306,7 @@ impl Action {
             Action::ViewOutcomes => "view_outcomes",
             Action::ViewReports => "view_reports",
             Action::RecordFollowUps => "record_follow_ups",
+            Action::ReadFhir => "read_fhir",
         }
     }
 }
@@ -333,6 +341,7 @@ mod tests {
                         | Action::GiveOwnConsent
                         | Action::KeepDiary
                         | Action::AnswerQuestionnaires
+                        | Action::ReadFhir
                 ),
                 "{action}"
             );
@@ -402,5 +411,14 @@ mod tests {
             holders(Action::RecordFollowUps),
             [Role::Physician, Role::Nurse]
         );
+    }
+
+    #[test]
+    fn fhir_is_read_by_clinicians_and_patients() {
+        let readers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Action::ReadFhir))
+            .collect();
+        assert_eq!(readers, [Role::Physician, Role::Nurse, Role::Patient]);
     }
 }

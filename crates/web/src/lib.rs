@@ -18,6 +18,7 @@ pub mod calendar_feed;
 pub mod ctx;
 pub mod documents;
 pub mod error;
+pub mod fhir;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
@@ -124,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_session_day::routes())
         .merge(api_adverse_events::routes())
         .merge(api_follow_ups::routes())
+        .merge(fhir::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi_json))

@@ -1,0 +1,227 @@
+//! Reads for the FHIR interface: the records a FHIR resource type is made
+//! of, loaded within the actor's reach (clinicians: their sites; a patient:
+//! their own record; anything else is simply not there), handed to the
+//! caller's pure selection (mapping, search, paging), and every patient whose
+//! data the selection returned written to the audit trail in the read's
+//! transaction.
+
+use crate::{Actor, App, AppError, Audited, Result, authorize};
+use cellpath_domain::audit::AuditAction;
+use cellpath_domain::intake::{IntakeEntry, IntakeKind};
+use cellpath_domain::patient::Patient;
+use cellpath_domain::search::SearchQuery;
+use cellpath_domain::{Action, PatientId, Role, SiteId, UserId};
+use cellpath_store::{SiteRow, Tx, UnitRow};
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// Which records a FHIR read needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FhirSource {
+    Patients,
+    Staff,
+    Sites,
+    Intake(IntakeKind),
+    /// Specimens, products and donor lots.
+    Units,
+}
+
+impl FhirSource {
+    fn audit_entity(self) -> &'static str {
+        match self {
+            FhirSource::Patients => "fhir_patient",
+            FhirSource::Staff => "fhir_practitioner",
+            FhirSource::Sites => "fhir_location",
+            FhirSource::Intake(IntakeKind::Condition) => "fhir_condition",
+            FhirSource::Intake(IntakeKind::Medication) => "fhir_medication",
+            FhirSource::Intake(IntakeKind::Allergy) => "fhir_allergy",
+            FhirSource::Intake(IntakeKind::Imaging) => "fhir_imaging_report",
+            FhirSource::Units => "fhir_cells",
+        }
+    }
+}
+
+/// A member of staff at one of the actor's sites.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRecord {
+    pub id: UserId,
+    pub display_name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The records within the actor's reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FhirRecords {
+    Patients(Vec<Patient>),
+    Staff(Vec<StaffRecord>),
+    Sites(Vec<SiteRow>),
+    Intake(Vec<IntakeEntry>),
+    Units(Vec<UnitRow>),
+}
+
+/// What a selection made of the records: its result, and the patients whose
+/// data that result shows (each is an audited read).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FhirSelection<T> {
+    pub value: T,
+    pub patients: Vec<PatientId>,
+}
+
+/// Largest number of patients one FHIR read loads.
+const PATIENTS_MAX: i64 = 100_000;
+
+impl App {
+    /// Loads the `source` records the actor may reach (only `only_patient`'s
+    /// when given; none when that patient is out of reach), lets `select`
+    /// make the response of them (with today's date), and audits every
+    /// patient the response shows.
+    pub async fn fhir_read<T>(
+        &self,
+        actor: &Actor,
+        source: FhirSource,
+        only_patient: Option<PatientId>,
+        select: impl FnOnce(FhirRecords, NaiveDate) -> FhirSelection<T>,
+    ) -> Result<T> {
+        authorize(actor, Action::ReadFhir)?;
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let patients = self.fhir_patients(&mut tx, actor, only_patient).await?;
+        let records = match source {
+            FhirSource::Patients => FhirRecords::Patients(patients.clone()),
+            FhirSource::Intake(kind) => {
+                let mut entries = Vec::new();
+                for patient in &patients {
+                    entries.extend(tx.intake_list(kind, patient.id).await?);
+                }
+                FhirRecords::Intake(entries)
+            }
+            FhirSource::Units => FhirRecords::Units(
+                self.fhir_units(&mut tx, actor, only_patient, &patients)
+                    .await?,
+            ),
+            FhirSource::Staff => FhirRecords::Staff(self.fhir_staff(&mut tx, actor).await?),
+            FhirSource::Sites => {
+                let mut sites = Vec::new();
+                if actor.role.is_staff() {
+                    for site in &actor.sites {
+                        sites.push(tx.site(site.as_uuid()).await?);
+                    }
+                }
+                FhirRecords::Sites(sites)
+            }
+        };
+        let selection = select(records, now.date_naive());
+        for patient_id in &selection.patients {
+            let Some(patient) = patients.iter().find(|p| p.id == *patient_id) else {
+                return Err(AppError::Internal(
+                    "a FHIR selection showed a patient it was not given".into(),
+                ));
+            };
+            let audited = Audited {
+                action: AuditAction::View,
+                entity: source.audit_entity(),
+                entity_id: String::new(),
+                patient_id: Some(patient.id),
+                site_id: Some(patient.site_id),
+                before: vec![],
+                after: vec![],
+            };
+            tx.append_audit(&audited.record(Some(actor), now)).await?;
+        }
+        tx.commit().await?;
+        Ok(selection.value)
+    }
+
+    /// The patients the actor may reach, or only `only` of them.
+    async fn fhir_patients(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        only: Option<PatientId>,
+    ) -> Result<Vec<Patient>> {
+        if actor.role == Role::Patient {
+            let Some(own) = actor.patient_id else {
+                return Ok(Vec::new());
+            };
+            if only.is_some_and(|id| id != own) {
+                return Ok(Vec::new());
+            }
+            return Ok(vec![tx.patient(own).await?]);
+        }
+        match only {
+            Some(id) => match self.patient_in_scope(tx, actor, id).await {
+                Ok(patient) => Ok(vec![patient]),
+                Err(AppError::NotFound) => Ok(Vec::new()),
+                Err(other) => Err(other),
+            },
+            None => Ok(tx
+                .search_patients(&actor.sites, &SearchQuery::All, PATIENTS_MAX, 0)
+                .await?),
+        }
+    }
+
+    /// The units of `patients` (owned or assigned), and for staff reading
+    /// no one patient's, their sites' donor lots assigned to nobody yet.
+    async fn fhir_units(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        only: Option<PatientId>,
+        patients: &[Patient],
+    ) -> Result<Vec<UnitRow>> {
+        let mut sites: Vec<SiteId> = patients.iter().map(|p| p.site_id).collect();
+        if actor.role.is_staff() && only.is_none() {
+            sites.extend(actor.sites.iter().copied());
+        }
+        sites.sort();
+        sites.dedup();
+        let site_inventory = actor.role.is_staff() && only.is_none();
+        let until = self.now() + chrono::Duration::days(365 * 100);
+        let mut units = Vec::new();
+        for site in sites {
+            for unit in tx.units_of_site(site, DateTime::UNIX_EPOCH, until).await? {
+                let patient = unit.owner_patient_id.or(unit.assigned_patient_id);
+                let reachable = match patient {
+                    Some(id) => patients.iter().any(|p| p.id == id),
+                    None => site_inventory && actor.sites.contains(&unit.site_id),
+                };
+                if reachable {
+                    units.push(unit);
+                }
+            }
+        }
+        Ok(units)
+    }
+
+    /// Staff (not administrators) who work at one of the actor's sites.
+    async fn fhir_staff(&self, tx: &mut Tx, actor: &Actor) -> Result<Vec<StaffRecord>> {
+        if !actor.role.is_staff() {
+            return Ok(Vec::new());
+        }
+        let mut staff = Vec::new();
+        for user in tx.list_users().await? {
+            let Some(role) = Role::parse(&user.role) else {
+                continue;
+            };
+            if !role.is_staff() || role == Role::Admin {
+                continue;
+            }
+            let sites = tx.user_sites(user.id).await?;
+            if !sites
+                .iter()
+                .any(|s| actor.sites.contains(&SiteId::from_uuid(*s)))
+            {
+                continue;
+            }
+            staff.push(StaffRecord {
+                id: UserId::from_uuid(user.id),
+                display_name: user.display_name,
+                role,
+                disabled: user.disabled,
+                created_at: user.created_at,
+            });
+        }
+        Ok(staff)
+    }
+}
