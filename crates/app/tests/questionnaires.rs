@@ -182,6 +182,8 @@ both_backends! {
         assert_eq!(codes_of, ["nrs-pain", "koos"]);
         assert_eq!(outcomes.responses.len(), 2);
         assert_eq!(outcomes.responses[0].answers.get("S1"), Some(&2));
+        let score_order: Vec<&str> = outcomes.responses[0].scores.0.iter().map(|s| s.code.as_str()).collect();
+        assert_eq!(score_order, ["symptoms", "pain", "adl", "sport", "qol"], "in the instrument's order, as stored");
         assert_eq!(outcomes.sessions.len(), 1);
         assert_eq!(outcomes.origin(), Some((start() + Duration::days(3)).date_naive()));
         let basma = app.responses_of_patient(nurse, other.id).await.expect("read");
