@@ -6,11 +6,9 @@
 use cellpath_app::{App, AppConfig, AppError};
 use cellpath_domain::outcomes::Timepoint;
 use cellpath_domain::patient::Patient;
-use cellpath_domain::plan::{CellSource, Indication, PlanDraft, SessionStatus, TreatmentSession};
+use cellpath_domain::plan::{CellSource, Indication, PlanDraft};
 use cellpath_domain::{IssueCode, Role, SessionId};
-use cellpath_test_support::{
-    Backend, Clinic, PASSWORD, both_backends, knee_plan, patient_draft, store,
-};
+use cellpath_test_support::{Backend, Clinic, PASSWORD, both_backends, knee_plan, store};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::{Arc, Mutex};
 
@@ -56,41 +54,9 @@ async fn treated(
     plan: &PlanDraft,
     starts_at: DateTime<Utc>,
 ) -> (Patient, SessionId) {
-    let physician = clinic.actor(Role::Physician);
-    let patient = clinic
-        .app
-        .register_patient(physician, None, &patient_draft(given, "Outcome"))
-        .await
-        .expect("patient");
-    let plan = clinic
-        .app
-        .create_plan(physician, patient.id, plan, None)
-        .await
-        .expect("plan");
-    let plan = clinic
-        .app
-        .decide_plan(physician, plan.id, plan.version, true, "Reviewed.")
-        .await
-        .expect("approve");
-    let session = TreatmentSession {
-        id: SessionId::new(),
-        plan_id: plan.id,
-        patient_id: patient.id,
-        site_id: patient.site_id,
-        number: 1,
-        starts_at,
-        protocol_version: 1,
-        status: SessionStatus::Planned,
-        version: 1,
-        created_at: starts_at,
-        updated_at: starts_at,
-    };
-    let mut tx = clinic.app.store().begin().await.expect("begin");
-    tx.insert_treatment_session(&session)
-        .await
-        .expect("session");
-    tx.commit().await.expect("commit");
-    (patient, session.id)
+    let (patient, plan) = clinic.approved_plan(given, "Outcome", plan).await;
+    let session = clinic.past_session(&patient, plan, starts_at).await;
+    (patient, session)
 }
 
 fn form(pairs: &[(&str, i64)]) -> Vec<(String, String)> {

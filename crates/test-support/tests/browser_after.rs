@@ -24,12 +24,11 @@ use browser_support::{
     path, scroll_to, sign_in, text, type_into, wait_for,
 };
 use cellpath_app::{App, AppConfig};
-use cellpath_domain::plan::{SessionStatus, TreatmentSession};
 use cellpath_domain::questionnaire::{Answers, Definition, KOOS, score};
-use cellpath_domain::{Locale, PatientId, PlanId, Role, SessionId};
-use cellpath_test_support::{Backend, Clinic, PASSWORD, TestServer, store, strip_isolation};
+use cellpath_domain::{Locale, PatientId, Role, SessionId};
+use cellpath_test_support::{Backend, Clinic, TestServer, store, strip_isolation};
 use cellpath_web::i18n::{tr, tr_args};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use fantoccini::Client;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -92,55 +91,14 @@ async fn server_with_clock() -> (Arc<TestServer>, Arc<AtomicI64>) {
     (Arc::new(server), days_back)
 }
 
-/// A first treatment session of a plan, at `starts_at` in the past.
-async fn past_session(
-    server: &TestServer,
-    patient: PatientId,
-    plan: PlanId,
-    starts_at: DateTime<Utc>,
-) -> SessionId {
-    let clinic = &server.clinic;
-    let session = TreatmentSession {
-        id: SessionId::new(),
-        plan_id: plan,
-        patient_id: patient,
-        site_id: clinic.site,
-        number: 1,
-        starts_at,
-        protocol_version: 1,
-        status: SessionStatus::Planned,
-        version: 1,
-        created_at: starts_at,
-        updated_at: starts_at,
-    };
-    let mut tx = clinic.app.store().begin().await.expect("begin");
-    tx.insert_treatment_session(&session)
-        .await
-        .expect("session");
-    tx.commit().await.expect("commit");
-    session.id
-}
-
-/// A portal account `username` for the patient.
-async fn portal_account(server: &TestServer, patient: PatientId, username: &str) {
-    let clinic = &server.clinic;
-    let (token, _) = clinic
-        .app
-        .invite_patient(clinic.actor(Role::Nurse), patient)
-        .await
-        .expect("invite");
-    clinic
-        .app
-        .accept_invitation(&token, username, PASSWORD)
-        .await
-        .expect("accept");
-}
-
 /// "Amal Haddad", treated two days ago, with a portal account `amal`.
 async fn diary_session(server: &TestServer) -> SessionId {
-    let (patient, plan) = server.clinic.approved_knee_plan("Amal", "Haddad").await;
-    let session = past_session(server, patient.id, plan, Utc::now() - Duration::days(2)).await;
-    portal_account(server, patient.id, "amal").await;
+    let clinic = &server.clinic;
+    let (patient, plan) = clinic.approved_knee_plan("Amal", "Haddad").await;
+    let session = clinic
+        .past_session(&patient, plan, Utc::now() - Duration::days(2))
+        .await;
+    clinic.portal_account(patient.id, "amal").await;
     session
 }
 
@@ -305,14 +263,10 @@ const BASELINE_ANSWER: i64 = 3;
 async fn koos_baseline(server: &TestServer, days_back: &AtomicI64) -> PatientId {
     let clinic = &server.clinic;
     let (patient, plan) = clinic.approved_knee_plan("Salma", "Nasser").await;
-    past_session(
-        server,
-        patient.id,
-        plan,
-        Utc::now() - Duration::days(WEEKS_SIX),
-    )
-    .await;
-    portal_account(server, patient.id, "salma").await;
+    clinic
+        .past_session(&patient, plan, Utc::now() - Duration::days(WEEKS_SIX))
+        .await;
+    clinic.portal_account(patient.id, "salma").await;
     let every_item: Vec<(String, String)> = koos()
         .items()
         .iter()
