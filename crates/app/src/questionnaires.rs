@@ -157,6 +157,18 @@ fn stored_response(row: &ResponseRow) -> Result<StoredResponse> {
         };
         scores.push(Score { code, value });
     }
+    // The stored object comes back with its keys sorted (jsonb, and
+    // serde_json's map): put the scores back in the instrument's order.
+    if let Some(definition) = Definition::by_code(&row.code) {
+        let rank = |code: &str| {
+            definition
+                .scores()
+                .iter()
+                .position(|rule| rule.code == code)
+                .unwrap_or(usize::MAX)
+        };
+        scores.sort_by_key(|score| rank(&score.code));
+    }
     Ok(StoredResponse {
         id: row.id,
         code: row.code.clone(),

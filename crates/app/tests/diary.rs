@@ -3,17 +3,14 @@
 //! taken and closed with a note; who may write where and when; and a few
 //! thousand generated entries whose alerts all survive a restart.
 
-use cellpath_app::auth::SignedIn;
 use cellpath_app::{Actor, App, AppConfig, AppError, Current};
 use cellpath_domain::patient::Patient;
-use cellpath_domain::plan::{PlanDraft, SessionStatus, TreatmentSession};
+use cellpath_domain::plan::PlanDraft;
 use cellpath_domain::symptoms::{
     DiaryDraft, DiaryEntry, RedFlag, Severity, TriageContext, red_flags,
 };
 use cellpath_domain::{IssueCode, Role, SessionId};
-use cellpath_test_support::{
-    Backend, Clinic, PASSWORD, both_backends, knee_plan, patient_draft, store,
-};
+use cellpath_test_support::{Backend, Clinic, both_backends, knee_plan, store};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -66,54 +63,9 @@ async fn past_session(
     plan: &PlanDraft,
     starts_at: DateTime<Utc>,
 ) -> (Patient, SessionId) {
-    let physician = clinic.actor(Role::Physician);
-    let patient = clinic
-        .app
-        .register_patient(physician, None, &patient_draft(given, "Diary"))
-        .await
-        .expect("patient");
-    let plan = clinic
-        .app
-        .create_plan(physician, patient.id, plan, None)
-        .await
-        .expect("plan");
-    let plan = clinic
-        .app
-        .decide_plan(physician, plan.id, plan.version, true, "Reviewed.")
-        .await
-        .expect("approve");
-    let session = TreatmentSession {
-        id: SessionId::new(),
-        plan_id: plan.id,
-        patient_id: patient.id,
-        site_id: patient.site_id,
-        number: 1,
-        starts_at,
-        protocol_version: 1,
-        status: SessionStatus::Planned,
-        version: 1,
-        created_at: starts_at,
-        updated_at: starts_at,
-    };
-    let mut tx = clinic.app.store().begin().await.expect("begin");
-    tx.insert_treatment_session(&session)
-        .await
-        .expect("session");
-    tx.commit().await.expect("commit");
-    (patient, session.id)
-}
-
-async fn portal_user(clinic: &Clinic, patient: &Patient, username: &str) -> SignedIn {
-    let (token, _) = clinic
-        .app
-        .invite_patient(clinic.actor(Role::Nurse), patient.id)
-        .await
-        .expect("invite");
-    clinic
-        .app
-        .accept_invitation(&token, username, PASSWORD)
-        .await
-        .expect("accept")
+    let (patient, plan) = clinic.approved_plan(given, "Diary", plan).await;
+    let session = clinic.past_session(&patient, plan, starts_at).await;
+    (patient, session)
 }
 
 fn codes<T: std::fmt::Debug>(result: Result<T, AppError>) -> Vec<(String, IssueCode)> {
@@ -137,7 +89,7 @@ both_backends! {
     async fn a_red_flag_opens_one_alert_per_rule_taken_then_closed_with_a_note(backend: Backend) {
         let (clinic, clock) = clinic_with_clock(&backend).await;
         let (patient, session) = past_session(&clinic, "Layla", &knee_plan(), session_start()).await;
-        let me = portal_user(&clinic, &patient, "layla.diary").await.actor;
+        let me = clinic.portal_account(patient.id, "layla.diary").await.actor;
         let nurse = clinic.actor(Role::Nurse);
         let physician = clinic.actor(Role::Physician);
         set(&clock, session_start() + Duration::days(1) + Duration::hours(2));
@@ -244,7 +196,7 @@ both_backends! {
         let (clinic, clock) = clinic_with_clock(&backend).await;
         let (own, own_session) = past_session(&clinic, "Own", &knee_plan(), session_start()).await;
         let (_, other_session) = past_session(&clinic, "Other", &knee_plan(), session_start()).await;
-        let me = portal_user(&clinic, &own, "own.diary").await.actor;
+        let me = clinic.portal_account(own.id, "own.diary").await.actor;
         set(&clock, session_start() + Duration::days(3));
 
         assert!(matches!(clinic.app.record_diary_entry(&me, other_session, &quiet(1)).await, Err(AppError::NotFound)));

@@ -6,11 +6,9 @@
 use cellpath_app::{App, AppConfig, AppError};
 use cellpath_domain::outcomes::Timepoint;
 use cellpath_domain::patient::Patient;
-use cellpath_domain::plan::{CellSource, Indication, PlanDraft, SessionStatus, TreatmentSession};
+use cellpath_domain::plan::{CellSource, Indication, PlanDraft};
 use cellpath_domain::{IssueCode, Role, SessionId};
-use cellpath_test_support::{
-    Backend, Clinic, PASSWORD, both_backends, knee_plan, patient_draft, store,
-};
+use cellpath_test_support::{Backend, Clinic, PASSWORD, both_backends, knee_plan, store};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::{Arc, Mutex};
 
@@ -56,41 +54,9 @@ async fn treated(
     plan: &PlanDraft,
     starts_at: DateTime<Utc>,
 ) -> (Patient, SessionId) {
-    let physician = clinic.actor(Role::Physician);
-    let patient = clinic
-        .app
-        .register_patient(physician, None, &patient_draft(given, "Outcome"))
-        .await
-        .expect("patient");
-    let plan = clinic
-        .app
-        .create_plan(physician, patient.id, plan, None)
-        .await
-        .expect("plan");
-    let plan = clinic
-        .app
-        .decide_plan(physician, plan.id, plan.version, true, "Reviewed.")
-        .await
-        .expect("approve");
-    let session = TreatmentSession {
-        id: SessionId::new(),
-        plan_id: plan.id,
-        patient_id: patient.id,
-        site_id: patient.site_id,
-        number: 1,
-        starts_at,
-        protocol_version: 1,
-        status: SessionStatus::Planned,
-        version: 1,
-        created_at: starts_at,
-        updated_at: starts_at,
-    };
-    let mut tx = clinic.app.store().begin().await.expect("begin");
-    tx.insert_treatment_session(&session)
-        .await
-        .expect("session");
-    tx.commit().await.expect("commit");
-    (patient, session.id)
+    let (patient, plan) = clinic.approved_plan(given, "Outcome", plan).await;
+    let session = clinic.past_session(&patient, plan, starts_at).await;
+    (patient, session)
 }
 
 fn form(pairs: &[(&str, i64)]) -> Vec<(String, String)> {
@@ -182,6 +148,8 @@ both_backends! {
         assert_eq!(codes_of, ["nrs-pain", "koos"]);
         assert_eq!(outcomes.responses.len(), 2);
         assert_eq!(outcomes.responses[0].answers.get("S1"), Some(&2));
+        let score_order: Vec<&str> = outcomes.responses[0].scores.0.iter().map(|s| s.code.as_str()).collect();
+        assert_eq!(score_order, ["symptoms", "pain", "adl", "sport", "qol"], "in the instrument's order, as stored");
         assert_eq!(outcomes.sessions.len(), 1);
         assert_eq!(outcomes.origin(), Some((start() + Duration::days(3)).date_naive()));
         let basma = app.responses_of_patient(nurse, other.id).await.expect("read");

@@ -16,6 +16,7 @@
 
 use crate::issue::{Issue, IssueCode, Issues};
 use crate::locale::Locale;
+use crate::text::western_digits;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The code of the shipped pain numeric rating scale.
@@ -536,20 +537,6 @@ fn compute(
         }
     };
     Some(round_one_decimal(raw))
-}
-
-/// The text with Arabic-Indic and Persian digits as ASCII digits, and the
-/// Arabic decimal separator and a decimal comma as a point: what a patient
-/// types on an Arabic keyboard reads like the same number typed in English.
-pub(crate) fn western_digits(raw: &str) -> String {
-    raw.chars()
-        .map(|c| match c {
-            '\u{0660}'..='\u{0669}' => char::from_digit(u32::from(c) - 0x0660, 10).unwrap_or(c),
-            '\u{06F0}'..='\u{06F9}' => char::from_digit(u32::from(c) - 0x06F0, 10).unwrap_or(c),
-            '\u{066B}' | ',' => '.',
-            other => other,
-        })
-        .collect()
 }
 
 // The shipped definitions. Their texts are short paraphrases of what each
@@ -1481,13 +1468,5 @@ mod tests {
         assert_eq!(round_one_decimal(28.888_888), 28.9);
         assert_eq!(round_one_decimal(0.05), 0.1);
         assert_eq!(round_one_decimal(100.0), 100.0);
-    }
-
-    #[test]
-    fn arabic_digits_read_as_western() {
-        assert_eq!(western_digits("٠١٢٣٤٥٦٧٨٩"), "0123456789");
-        assert_eq!(western_digits("۳۸٫۲"), "38.2");
-        assert_eq!(western_digits("38,2"), "38.2");
-        assert_eq!(western_digits("abc"), "abc");
     }
 }

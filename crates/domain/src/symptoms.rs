@@ -12,8 +12,7 @@
 //! the rest are high.
 
 use crate::issue::{Issue, IssueCode, Issues};
-use crate::questionnaire::western_digits;
-use crate::text::{self, LONG_MAX};
+use crate::text::{self, LONG_MAX, western_digits};
 use std::collections::BTreeMap;
 use std::fmt;
 

@@ -1,4 +1,5 @@
-//! Bounded text fields and date parsing shared by every form.
+//! Bounded text fields, date parsing and the reading of typed digits,
+//! shared by every form.
 
 use crate::issue::{Issue, IssueCode};
 use chrono::NaiveDate;
@@ -82,6 +83,20 @@ pub fn optional_date(
     }
 }
 
+/// The text with Arabic-Indic and Persian digits as ASCII digits, and the
+/// Arabic decimal separator and a decimal comma as a point: what a patient
+/// types on an Arabic keyboard reads like the same number typed in English.
+pub fn western_digits(raw: &str) -> String {
+    raw.chars()
+        .map(|c| match c {
+            '\u{0660}'..='\u{0669}' => char::from_digit(u32::from(c) - 0x0660, 10).unwrap_or(c),
+            '\u{06F0}'..='\u{06F9}' => char::from_digit(u32::from(c) - 0x06F0, 10).unwrap_or(c),
+            '\u{066B}' | ',' => '.',
+            other => other,
+        })
+        .collect()
+}
+
 use chrono::Datelike;
 
 #[cfg(test)]
@@ -129,5 +144,13 @@ mod tests {
                 expected.map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).expect("valid"));
             assert_eq!(got, expected, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn arabic_digits_read_as_western() {
+        assert_eq!(western_digits("٠١٢٣٤٥٦٧٨٩"), "0123456789");
+        assert_eq!(western_digits("۳۸٫۲"), "38.2");
+        assert_eq!(western_digits("38,2"), "38.2");
+        assert_eq!(western_digits("abc"), "abc");
     }
 }

@@ -246,6 +246,17 @@ impl Clinic {
         given: &str,
         family: &str,
     ) -> (cellpath_domain::patient::Patient, cellpath_domain::PlanId) {
+        self.approved_plan(given, family, &knee_plan()).await
+    }
+
+    /// Registers `given family` at the main site and writes and approves
+    /// `plan` for them, as the fixture's physician.
+    pub async fn approved_plan(
+        &self,
+        given: &str,
+        family: &str,
+        plan: &cellpath_domain::plan::PlanDraft,
+    ) -> (cellpath_domain::patient::Patient, cellpath_domain::PlanId) {
         let physician = self.actor(Role::Physician);
         let patient = self
             .app
@@ -254,7 +265,7 @@ impl Clinic {
             .expect("patient");
         let plan = self
             .app
-            .create_plan(physician, patient.id, &knee_plan(), None)
+            .create_plan(physician, patient.id, plan, None)
             .await
             .expect("plan");
         let plan = self
@@ -269,6 +280,56 @@ impl Clinic {
             .await
             .expect("approve");
         (patient, plan.id)
+    }
+
+    /// The first session of the patient's `plan`, at `starts_at`, written
+    /// straight to the store as planned: a session that has taken place as
+    /// far as the diary, questionnaires and outcome charts are concerned,
+    /// without booking resources or running the day.
+    pub async fn past_session(
+        &self,
+        patient: &cellpath_domain::patient::Patient,
+        plan: cellpath_domain::PlanId,
+        starts_at: chrono::DateTime<chrono::Utc>,
+    ) -> cellpath_domain::SessionId {
+        use cellpath_domain::plan::{SessionStatus, TreatmentSession};
+        let session = TreatmentSession {
+            id: cellpath_domain::SessionId::new(),
+            plan_id: plan,
+            patient_id: patient.id,
+            site_id: patient.site_id,
+            number: 1,
+            starts_at,
+            protocol_version: 1,
+            status: SessionStatus::Planned,
+            version: 1,
+            created_at: starts_at,
+            updated_at: starts_at,
+        };
+        let mut tx = self.app.store().begin().await.expect("begin");
+        tx.insert_treatment_session(&session)
+            .await
+            .expect("session");
+        tx.commit().await.expect("commit");
+        session.id
+    }
+
+    /// A portal account `username` (with the fixture's password) for the
+    /// patient, invited by the nurse; signed in.
+    pub async fn portal_account(
+        &self,
+        patient: cellpath_domain::PatientId,
+        username: &str,
+    ) -> cellpath_app::auth::SignedIn {
+        let (token, _) = self
+            .app
+            .invite_patient(self.actor(Role::Nurse), patient)
+            .await
+            .expect("invite");
+        self.app
+            .accept_invitation(&token, username, PASSWORD)
+            .await
+            .expect("accept")
     }
 }
 

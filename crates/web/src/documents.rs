@@ -16,7 +16,8 @@ use cellpath_documents::{Block, Cell, Direction, Document, Section, render_pdf};
 use cellpath_domain::preparation::Completion;
 use cellpath_domain::{Locale, SessionId};
 
-fn direction(locale: Locale) -> Direction {
+/// Which way a document's lines run in the reader's language.
+pub(crate) fn direction(locale: Locale) -> Direction {
     if locale == Locale::Ar {
         Direction::Rtl
     } else {

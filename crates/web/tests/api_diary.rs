@@ -3,9 +3,7 @@
 //! clinic's system reads the queue and takes and closes the alert under its
 //! version; bad input is a problem naming the field.
 
-use cellpath_domain::plan::{SessionStatus, TreatmentSession};
-use cellpath_domain::{Role, SessionId};
-use cellpath_test_support::{Backend, PASSWORD, TestServer, both_backends};
+use cellpath_test_support::{Backend, TestServer, both_backends};
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -15,20 +13,12 @@ both_backends! {
         let server = TestServer::start(&backend).await;
         let clinic = &server.clinic;
         let (patient, plan) = clinic.approved_knee_plan("Huda", "Api").await;
-        let starts_at = Utc::now() - Duration::days(5);
-        let session = TreatmentSession {
-            id: SessionId::new(), plan_id: plan, patient_id: patient.id, site_id: patient.site_id, number: 1,
-            starts_at, protocol_version: 1, status: SessionStatus::Planned, version: 1, created_at: starts_at, updated_at: starts_at,
-        };
-        let mut tx = clinic.app.store().begin().await.expect("begin");
-        tx.insert_treatment_session(&session).await.expect("session");
-        tx.commit().await.expect("commit");
-        let (invite, _) = clinic.app.invite_patient(clinic.actor(Role::Nurse), patient.id).await.expect("invite");
-        clinic.app.accept_invitation(&invite, "huda", PASSWORD).await.expect("accept");
+        let session = clinic.past_session(&patient, plan, Utc::now() - Duration::days(5)).await;
+        clinic.portal_account(patient.id, "huda").await;
         let me = server.token("huda").await;
         let nurse = server.token("nurse").await;
         let http = reqwest::Client::new();
-        let diary = server.url(&format!("/api/v1/sessions/{}/diary", session.id));
+        let diary = server.url(&format!("/api/v1/sessions/{session}/diary"));
 
         let refused = http.post(&diary).bearer_auth(&me).json(&json!({"day": 9, "pain": {"injection": 12}})).send().await.expect("post");
         assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);

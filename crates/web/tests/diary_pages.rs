@@ -5,8 +5,7 @@
 //! clinic with its number; a nurse takes the alert from the triage queue
 //! and closes it with a note; the site's number is set by the admin.
 
-use cellpath_domain::plan::{SessionStatus, TreatmentSession};
-use cellpath_domain::{Locale, Role, SessionId};
+use cellpath_domain::{Locale, SessionId};
 use cellpath_test_support::{
     Backend, PASSWORD, TestServer, both_backends, csrf_of, strip_isolation,
 };
@@ -66,36 +65,11 @@ fn location(response: &reqwest::Response) -> String {
 async fn two_days_after(server: &TestServer) -> SessionId {
     let clinic = &server.clinic;
     let (patient, plan) = clinic.approved_knee_plan("Amal", "Haddad").await;
-    let starts_at = Utc::now() - Duration::days(2);
-    let session = TreatmentSession {
-        id: SessionId::new(),
-        plan_id: plan,
-        patient_id: patient.id,
-        site_id: patient.site_id,
-        number: 1,
-        starts_at,
-        protocol_version: 1,
-        status: SessionStatus::Planned,
-        version: 1,
-        created_at: starts_at,
-        updated_at: starts_at,
-    };
-    let mut tx = clinic.app.store().begin().await.expect("begin");
-    tx.insert_treatment_session(&session)
-        .await
-        .expect("session");
-    tx.commit().await.expect("commit");
-    let (token, _) = clinic
-        .app
-        .invite_patient(clinic.actor(Role::Nurse), patient.id)
-        .await
-        .expect("invite");
-    clinic
-        .app
-        .accept_invitation(&token, "amal", PASSWORD)
-        .await
-        .expect("accept");
-    session.id
+    let session = clinic
+        .past_session(&patient, plan, Utc::now() - Duration::days(2))
+        .await;
+    clinic.portal_account(patient.id, "amal").await;
+    session
 }
 
 both_backends! {

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::AppState;
 use crate::ctx::Viewer;
+use crate::documents::direction;
 use crate::error::PageError;
 use crate::i18n::{has_key, issue_message, tr, tr_args};
 use askama::Template;
@@ -28,8 +29,8 @@ use cellpath_app::session_day::{
 };
 use cellpath_app::{Actor, AppError, decode_fields};
 use cellpath_documents::{
-    Block, Cell, Direction, Document, DocumentError, Label, Section, render_label_pdf,
-    render_label_png, render_label_svg, render_pdf,
+    Block, Cell, Document, DocumentError, Label, Section, render_label_pdf, render_label_png,
+    render_label_svg, render_pdf,
 };
 use cellpath_domain::donation::DonationId;
 use cellpath_domain::expectations::session_timeline;
@@ -1316,14 +1317,6 @@ impl LabelFormat {
             LabelFormat::Pdf => "application/pdf",
             LabelFormat::Png => "image/png",
         }
-    }
-}
-
-fn direction(locale: Locale) -> Direction {
-    if locale == Locale::Ar {
-        Direction::Rtl
-    } else {
-        Direction::Ltr
     }
 }
 
