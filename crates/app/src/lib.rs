@@ -12,6 +12,7 @@ pub mod demo;
 pub mod diary;
 pub mod expectations;
 pub mod fhir;
+pub mod fhir_import;
 pub mod follow_ups;
 pub mod lab;
 pub mod optimise;

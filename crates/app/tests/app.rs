@@ -293,6 +293,14 @@ async fn attempt(
             )
             .await
         }
+        Action::ImportFhir => app
+            .import_fhir(
+                Some(actor),
+                clinic.site,
+                &cellpath_fhir::import::BundleImport::default(),
+            )
+            .await
+            .map(|_| ()),
         Action::TickOwnPreparation => {
             let session = clinic_session_of_own(clinic, actor).await;
             app.tick_my_task(actor, session, TaskCode::Hydrate, true)

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 mod id;
+mod import;
 mod label;
 mod schedule;
 
@@ -84,6 +85,8 @@ enum Command {
     Id(id::IdCommand),
     /// Print the label of an existing specimen or product to a file (`--out`, .pdf, .svg or .png).
     Label(label::LabelArgs),
+    /// Import patients (with conditions, medications, allergies) from FHIR R4 Bundle files or directories.
+    Import(import::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -437,6 +440,10 @@ async fn run(cli: Cli) -> Result<()> {
             let (format, locale) = label::parse(&args)?;
             let app = open(&cli.db).await?;
             label::run(&app, &args, format, locale).await
+        }
+        Some(Command::Import(args)) => {
+            let app = open(&cli.db).await?;
+            import::run(&app, &args).await
         }
         Some(Command::VerifyAudit) => {
             let app = open(&cli.db).await?;

@@ -85,6 +85,7 @@ impl Role {
                     | ViewReports
                     | RecordFollowUps
                     | ReadFhir
+                    | ImportFhir
             ),
             Role::Nurse => matches!(
                 action,
@@ -108,6 +109,7 @@ impl Role {
                     | AnswerQuestionnaires
                     | RecordFollowUps
                     | ReadFhir
+                    | ImportFhir
             ),
             Role::LabTech => matches!(
                 action,
@@ -229,10 +231,13 @@ pub enum Action {
     /// Read and search the FHIR R4 interface: clinicians their sites'
     /// records, a patient their own.
     ReadFhir,
+    /// Import another system's patients from FHIR Bundles (with their
+    /// conditions, medications and allergies) at one's site.
+    ImportFhir,
 }
 
 impl Action {
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::SearchPatients,
         Action::ViewPatient,
         Action::RegisterPatient,
@@ -268,6 +273,7 @@ impl Action {
         Action::ViewReports,
         Action::RecordFollowUps,
         Action::ReadFhir,
+        Action::ImportFhir,
     ];
 
     pub fn code(self) -> &'static str {
@@ -307,6 +313,7 @@ impl Action {
             Action::ViewReports => "view_reports",
             Action::RecordFollowUps => "record_follow_ups",
             Action::ReadFhir => "read_fhir",
+            Action::ImportFhir => "import_fhir",
         }
     }
 }
@@ -420,5 +427,14 @@ mod tests {
             .filter(|r| r.allows(Action::ReadFhir))
             .collect();
         assert_eq!(readers, [Role::Physician, Role::Nurse, Role::Patient]);
+    }
+
+    #[test]
+    fn fhir_bundles_are_imported_by_clinicians() {
+        let importers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Action::ImportFhir))
+            .collect();
+        assert_eq!(importers, [Role::Physician, Role::Nurse]);
     }
 }

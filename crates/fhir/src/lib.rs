@@ -10,6 +10,7 @@
 
 pub mod bundle;
 pub mod capability;
+pub mod import;
 pub mod outcome;
 pub mod resources;
 pub mod search;

@@ -89,6 +89,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/en/adverse.ftl"),
             include_str!("../locales/en/quest.ftl"),
             include_str!("../locales/en/reports.ftl"),
+            include_str!("../locales/en/fhir_import.ftl"),
         ],
     ),
     (
@@ -107,6 +108,7 @@ pub const CATALOGUES: [(Locale, &[&str]); 2] = [
             include_str!("../locales/ar/adverse.ftl"),
             include_str!("../locales/ar/quest.ftl"),
             include_str!("../locales/ar/reports.ftl"),
+            include_str!("../locales/ar/fhir_import.ftl"),
         ],
     ),
 ];

@@ -19,6 +19,7 @@ pub mod ctx;
 pub mod documents;
 pub mod error;
 pub mod fhir;
+pub mod fhir_import;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
@@ -126,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_adverse_events::routes())
         .merge(api_follow_ups::routes())
         .merge(fhir::routes())
+        .merge(fhir_import::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi_json))
@@ -134,7 +136,10 @@ pub fn router(state: AppState) -> Router {
             pages::anon_csrf,
         ))
         .layer(middleware::from_fn(security))
-        .layer(RequestBodyLimitLayer::new(1024 * 1024))
+        // Every extractor reads at most 1 MiB (a route may allow more, as
+        // the FHIR import does); nothing reads past the hard cap.
+        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .layer(RequestBodyLimitLayer::new(fhir_import::MAX_BUNDLE_BYTES))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
