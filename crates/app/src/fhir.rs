@@ -11,7 +11,7 @@ use cellpath_domain::intake::{IntakeEntry, IntakeKind};
 use cellpath_domain::patient::Patient;
 use cellpath_domain::search::SearchQuery;
 use cellpath_domain::{Action, PatientId, Role, SiteId, UserId};
-use cellpath_store::{SiteRow, Tx, UnitRow};
+use cellpath_store::{AdverseEventRow, SiteRow, Tx, UnitRow};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Which records a FHIR read needs.
@@ -23,6 +23,7 @@ pub enum FhirSource {
     Intake(IntakeKind),
     /// Specimens, products and donor lots.
     Units,
+    AdverseEvents,
 }
 
 impl FhirSource {
@@ -36,6 +37,7 @@ impl FhirSource {
             FhirSource::Intake(IntakeKind::Allergy) => "fhir_allergy",
             FhirSource::Intake(IntakeKind::Imaging) => "fhir_imaging_report",
             FhirSource::Units => "fhir_cells",
+            FhirSource::AdverseEvents => "fhir_adverse_event",
         }
     }
 }
@@ -58,6 +60,7 @@ pub enum FhirRecords {
     Sites(Vec<SiteRow>),
     Intake(Vec<IntakeEntry>),
     Units(Vec<UnitRow>),
+    AdverseEvents(Vec<AdverseEventRow>),
 }
 
 /// What a selection made of the records: its result, and the patients whose
@@ -95,6 +98,13 @@ impl App {
                     entries.extend(tx.intake_list(kind, patient.id).await?);
                 }
                 FhirRecords::Intake(entries)
+            }
+            FhirSource::AdverseEvents => {
+                let mut events = Vec::new();
+                for patient in &patients {
+                    events.extend(tx.adverse_events_of_patient(patient.id).await?);
+                }
+                FhirRecords::AdverseEvents(events)
             }
             FhirSource::Units => FhirRecords::Units(
                 self.fhir_units(&mut tx, actor, only_patient, &patients)

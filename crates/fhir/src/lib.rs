@@ -36,10 +36,11 @@ pub enum ResourceType {
     AllergyIntolerance,
     Specimen,
     BiologicallyDerivedProduct,
+    AdverseEvent,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 8] = [
+    pub const ALL: [ResourceType; 9] = [
         ResourceType::Patient,
         ResourceType::Practitioner,
         ResourceType::Location,
@@ -48,6 +49,7 @@ impl ResourceType {
         ResourceType::AllergyIntolerance,
         ResourceType::Specimen,
         ResourceType::BiologicallyDerivedProduct,
+        ResourceType::AdverseEvent,
     ];
 
     /// The type's name as FHIR spells it (`resourceType`, URL segment).
@@ -61,6 +63,7 @@ impl ResourceType {
             ResourceType::AllergyIntolerance => "AllergyIntolerance",
             ResourceType::Specimen => "Specimen",
             ResourceType::BiologicallyDerivedProduct => "BiologicallyDerivedProduct",
+            ResourceType::AdverseEvent => "AdverseEvent",
         }
     }
 

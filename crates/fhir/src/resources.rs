@@ -3,6 +3,7 @@
 //! server and an exporter emit the same thing.
 
 use crate::{Mapped, Period, ResourceType, SYSTEM_BASE};
+use cellpath_domain::adverse_events::{Outcome as AdverseOutcome, Relatedness};
 use cellpath_domain::cells::{ProductType, UnitKind, UnitStatus};
 use cellpath_domain::donation::DonationId;
 use cellpath_domain::intake::{AllergySeverity, IntakeEntry, IntakeItem};
@@ -497,6 +498,97 @@ pub fn biologically_derived_product(unit: &CellUnit) -> Mapped {
         date: unit.collected_at.map(instant_period),
         status: Some((PRODUCT_STATUS.into(), status.into())),
         last_updated: unit.updated_at,
+        resource: Value::Object(r),
+    }
+}
+
+const ADVERSE_EVENT_SERIOUSNESS: &str =
+    "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness";
+const ADVERSE_EVENT_SEVERITY: &str = "http://terminology.hl7.org/CodeSystem/adverse-event-severity";
+const ADVERSE_EVENT_OUTCOME: &str = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome";
+
+/// An adverse event after a session, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdverseEventRecord {
+    pub id: String,
+    pub patient: PatientId,
+    /// The product or donor lot the patient received, when named.
+    pub unit_id: Option<String>,
+    pub what: String,
+    pub onset_at: DateTime<Utc>,
+    /// 1 to 5.
+    pub grade: i64,
+    pub serious: bool,
+    pub relatedness: Relatedness,
+    pub outcome: AdverseOutcome,
+    pub recorded_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An adverse event. R4's `suspectEntity` cannot name a
+/// BiologicallyDerivedProduct, so the product given and the relatedness
+/// are extensions.
+pub fn adverse_event(event: &AdverseEventRecord) -> Mapped {
+    let mut r = base(ResourceType::AdverseEvent, &event.id, event.updated_at);
+    let mut extensions = vec![json!({
+        "url": format!("{SYSTEM_BASE}/StructureDefinition/adverse-event-relatedness"),
+        "valueCode": event.relatedness.code(),
+    })];
+    if let Some(unit) = &event.unit_id {
+        extensions.push(json!({
+            "url": format!("{SYSTEM_BASE}/StructureDefinition/adverse-event-product"),
+            "valueReference": reference(ResourceType::BiologicallyDerivedProduct, unit),
+        }));
+    }
+    r.insert("extension".into(), Value::Array(extensions));
+    r.insert("actuality".into(), json!("actual"));
+    r.insert("event".into(), text_concept(&event.what));
+    r.insert(
+        "subject".into(),
+        reference(ResourceType::Patient, event.patient),
+    );
+    r.insert("date".into(), json!(instant(event.onset_at)));
+    r.insert("recordedDate".into(), json!(instant(event.recorded_at)));
+    let seriousness = if event.serious {
+        "serious"
+    } else {
+        "non-serious"
+    };
+    r.insert(
+        "seriousness".into(),
+        coding(ADVERSE_EVENT_SERIOUSNESS, seriousness),
+    );
+    let severity = match event.grade {
+        ..=1 => "mild",
+        2 => "moderate",
+        _ => "severe",
+    };
+    r.insert(
+        "severity".into(),
+        json!({
+            "coding": [
+                { "system": ADVERSE_EVENT_SEVERITY, "code": severity },
+                { "system": format!("{SYSTEM_BASE}/CodeSystem/adverse-event-grade"), "code": event.grade.to_string() },
+            ]
+        }),
+    );
+    let outcome = match event.outcome {
+        AdverseOutcome::Recovered => "resolved",
+        AdverseOutcome::Recovering => "recovering",
+        AdverseOutcome::NotRecovered => "ongoing",
+        AdverseOutcome::RecoveredWithSequelae => "resolvedWithSequelae",
+        AdverseOutcome::Fatal => "fatal",
+        AdverseOutcome::Unknown => "unknown",
+    };
+    r.insert("outcome".into(), coding(ADVERSE_EVENT_OUTCOME, outcome));
+    Mapped {
+        resource_type: ResourceType::AdverseEvent,
+        id: event.id.clone(),
+        patient: Some(event.patient),
+        identifiers: Vec::new(),
+        date: Some(instant_period(event.onset_at)),
+        status: Some((ADVERSE_EVENT_SERIOUSNESS.into(), seriousness.into())),
+        last_updated: event.updated_at,
         resource: Value::Object(r),
     }
 }

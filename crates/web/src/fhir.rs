@@ -16,11 +16,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use cellpath_app::fhir::{FhirRecords, FhirSelection, FhirSource};
 use cellpath_app::{Actor, AppError, UnitRow};
+use cellpath_domain::adverse_events::{Outcome as AdverseOutcome, Relatedness};
 use cellpath_domain::donation::DonationId;
 use cellpath_domain::intake::IntakeKind;
 use cellpath_domain::{Locale, PatientId, SiteId};
 use cellpath_fhir::outcome::{Issue, Problem, operation_outcome};
-use cellpath_fhir::resources::{self, CellUnit, Site, StaffMember};
+use cellpath_fhir::resources::{self, AdverseEventRecord, CellUnit, Site, StaffMember};
 use cellpath_fhir::{Mapped, ResourceType, bundle, capability, search};
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -165,6 +166,7 @@ fn source_of(resource_type: ResourceType) -> FhirSource {
         ResourceType::MedicationStatement => FhirSource::Intake(IntakeKind::Medication),
         ResourceType::AllergyIntolerance => FhirSource::Intake(IntakeKind::Allergy),
         ResourceType::Specimen | ResourceType::BiologicallyDerivedProduct => FhirSource::Units,
+        ResourceType::AdverseEvent => FhirSource::AdverseEvents,
     }
 }
 
@@ -189,6 +191,31 @@ fn cell_unit(unit: UnitRow) -> CellUnit {
 /// Every record as its FHIR resource of `resource_type`.
 fn map_records(resource_type: ResourceType, records: FhirRecords, today: NaiveDate) -> Vec<Mapped> {
     match records {
+        FhirRecords::AdverseEvents(events) => events
+            .into_iter()
+            .filter_map(|e| {
+                let (Ok(relatedness), Ok(outcome)) = (
+                    Relatedness::parse("relatedness", &e.relatedness),
+                    AdverseOutcome::parse("outcome", &e.outcome),
+                ) else {
+                    tracing::error!("an adverse event with unreadable codes was left out");
+                    return None;
+                };
+                Some(resources::adverse_event(&AdverseEventRecord {
+                    id: e.id.to_string(),
+                    patient: PatientId::from_uuid(e.patient_id),
+                    unit_id: e.unit_id.map(|u| u.to_string()),
+                    what: e.what,
+                    onset_at: e.onset_at,
+                    grade: e.grade,
+                    serious: e.serious,
+                    relatedness,
+                    outcome,
+                    recorded_at: e.recorded_at,
+                    updated_at: e.updated_at,
+                }))
+            })
+            .collect(),
         FhirRecords::Units(units) => units
             .into_iter()
             .map(cell_unit)

@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::path::PathBuf;
 
-const TYPES: [&str; 8] = [
+const TYPES: [&str; 9] = [
     "Patient",
     "Practitioner",
     "Location",
@@ -23,6 +23,7 @@ const TYPES: [&str; 8] = [
     "AllergyIntolerance",
     "Specimen",
     "BiologicallyDerivedProduct",
+    "AdverseEvent",
 ];
 
 async fn get(url: String, token: &str) -> (StatusCode, String, Value) {
@@ -342,6 +343,39 @@ both_backends! {
         assert_eq!(none["total"], 0);
     }
 
+    async fn adverse_events_are_read_with_their_grade_and_the_product_given(backend: Backend) {
+        let server = TestServer::start(&backend).await;
+        let given = server.clinic.administered("Adverse", "Event", "KIT-9").await;
+        let nurse = server.clinic.actor(Role::Nurse);
+        let draft = cellpath_domain::adverse_events::AdverseEventDraft {
+            what: "Knee swelling".into(),
+            onset_at: server.clinic.app.now().to_rfc3339(),
+            grade: "4".into(),
+            serious: true,
+            relatedness: "probable".into(),
+            outcome: "recovered_with_sequelae".into(),
+            unit: given.product_id.printed(),
+        };
+        let row = server.clinic.app.record_adverse_event(nurse, given.session, &draft).await.expect("record");
+        let token = server.token("physician").await;
+        let (status, _, event) = get(server.url(&format!("/fhir/AdverseEvent/{}", row.id)), &token).await;
+        assert_eq!(status, StatusCode::OK, "{event}");
+        assert_eq!(event["subject"]["reference"], format!("Patient/{}", given.patient.id));
+        assert_eq!(event["seriousness"]["coding"][0]["code"], "serious");
+        assert_eq!(event["severity"]["coding"][0]["code"], "severe");
+        assert_eq!(event["severity"]["coding"][1]["code"], "4");
+        assert_eq!(event["outcome"]["coding"][0]["code"], "resolvedWithSequelae");
+        let product = event["extension"].as_array().expect("extensions").iter().find_map(|e| e["valueReference"]["reference"].as_str()).expect("product");
+        assert_eq!(product, format!("BiologicallyDerivedProduct/{}", given.product.id));
+        let (_, _, serious) = get(server.url(&format!("/fhir/AdverseEvent?subject=Patient/{}&seriousness=serious&date=ge2000", given.patient.id)), &token).await;
+        assert_eq!(ids(&serious), [row.id.to_string()]);
+        let (_, _, none) = get(server.url("/fhir/AdverseEvent?seriousness=non-serious"), &token).await;
+        assert_eq!(none["total"], 0);
+        let north = server.token("north-nurse").await;
+        let (status, _, _) = get(server.url(&format!("/fhir/AdverseEvent/{}", row.id)), &north).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
     async fn pages_follow_their_links_and_summary_count_gives_the_total_only(backend: Backend) {
         let server = TestServer::start(&backend).await;
         let r = records(&server).await;
@@ -492,6 +526,7 @@ both_backends! {
         });
         let out = tempfile::tempdir().expect("temporary directory");
         let physician = app.create_api_token("physician").await.expect("token");
+        record_adverse_event_after_the_demos_injection(&app, &physician).await;
         let mut written = 0;
         let (status, _, metadata) = get(format!("{base}/fhir/metadata"), &physician).await;
         assert_eq!(status, StatusCode::OK);
@@ -525,6 +560,44 @@ both_backends! {
         assert!(written > 20, "only {written} resources");
         validator.run(out.path());
     }
+}
+
+/// The demo has no adverse events: one, graded and linked to the product
+/// given in the demo's administered session.
+async fn record_adverse_event_after_the_demos_injection(app: &App, token: &str) {
+    let physician = app
+        .token_actor(token)
+        .await
+        .expect("actor")
+        .expect("token works");
+    let site = physician.sites[0];
+    let until = app.now() + chrono::Duration::days(365);
+    let mut tx = app.store().begin().await.expect("begin");
+    let given = tx
+        .units_of_site(site, chrono::DateTime::UNIX_EPOCH, until)
+        .await
+        .expect("units")
+        .into_iter()
+        .find(|u| {
+            u.status == cellpath_domain::cells::UnitStatus::Administered && u.session_id.is_some()
+        })
+        .expect("the demo has an administered product");
+    tx.commit().await.expect("commit");
+    let printed = cellpath_domain::donation::DonationId::from_body(&given.donation_id)
+        .expect("id")
+        .printed();
+    let draft = cellpath_domain::adverse_events::AdverseEventDraft {
+        what: "Swelling at the injection site".into(),
+        onset_at: app.now().to_rfc3339(),
+        grade: "2".into(),
+        serious: false,
+        relatedness: "possible".into(),
+        outcome: "recovering".into(),
+        unit: printed,
+    };
+    app.record_adverse_event(&physician, given.session_id.expect("session"), &draft)
+        .await
+        .expect("adverse event");
 }
 
 /// The independent validator (`shared/tools/fhir_validate.py`) and the
