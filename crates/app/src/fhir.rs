@@ -9,9 +9,10 @@ use crate::{Actor, App, AppError, Audited, Result, authorize};
 use cellpath_domain::audit::AuditAction;
 use cellpath_domain::intake::{IntakeEntry, IntakeKind};
 use cellpath_domain::patient::Patient;
+use cellpath_domain::plan::TreatmentSession;
 use cellpath_domain::search::SearchQuery;
 use cellpath_domain::{Action, PatientId, Role, SiteId, UserId};
-use cellpath_store::{AdverseEventRow, SiteRow, Tx, UnitRow};
+use cellpath_store::{AdverseEventRow, DayEventRow, SiteRow, Tx, UnitRow};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Which records a FHIR read needs.
@@ -24,6 +25,8 @@ pub enum FhirSource {
     /// Specimens, products and donor lots.
     Units,
     AdverseEvents,
+    /// Sessions with their day's events.
+    SessionDays,
 }
 
 impl FhirSource {
@@ -38,6 +41,7 @@ impl FhirSource {
             FhirSource::Intake(IntakeKind::Imaging) => "fhir_imaging_report",
             FhirSource::Units => "fhir_cells",
             FhirSource::AdverseEvents => "fhir_adverse_event",
+            FhirSource::SessionDays => "fhir_session_day",
         }
     }
 }
@@ -61,6 +65,7 @@ pub enum FhirRecords {
     Intake(Vec<IntakeEntry>),
     Units(Vec<UnitRow>),
     AdverseEvents(Vec<AdverseEventRow>),
+    SessionDays(Vec<(TreatmentSession, Vec<DayEventRow>)>),
 }
 
 /// What a selection made of the records: its result, and the patients whose
@@ -98,6 +103,16 @@ impl App {
                     entries.extend(tx.intake_list(kind, patient.id).await?);
                 }
                 FhirRecords::Intake(entries)
+            }
+            FhirSource::SessionDays => {
+                let mut days = Vec::new();
+                for patient in &patients {
+                    for session in tx.sessions_of_patient(patient.id).await? {
+                        let events = tx.day_events(session.id).await?;
+                        days.push((session, events));
+                    }
+                }
+                FhirRecords::SessionDays(days)
             }
             FhirSource::AdverseEvents => {
                 let mut events = Vec::new();

@@ -37,10 +37,11 @@ pub enum ResourceType {
     Specimen,
     BiologicallyDerivedProduct,
     AdverseEvent,
+    Procedure,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 9] = [
+    pub const ALL: [ResourceType; 10] = [
         ResourceType::Patient,
         ResourceType::Practitioner,
         ResourceType::Location,
@@ -50,6 +51,7 @@ impl ResourceType {
         ResourceType::Specimen,
         ResourceType::BiologicallyDerivedProduct,
         ResourceType::AdverseEvent,
+        ResourceType::Procedure,
     ];
 
     /// The type's name as FHIR spells it (`resourceType`, URL segment).
@@ -64,6 +66,7 @@ impl ResourceType {
             ResourceType::Specimen => "Specimen",
             ResourceType::BiologicallyDerivedProduct => "BiologicallyDerivedProduct",
             ResourceType::AdverseEvent => "AdverseEvent",
+            ResourceType::Procedure => "Procedure",
         }
     }
 

@@ -8,6 +8,7 @@ use cellpath_domain::cells::{ProductType, UnitKind, UnitStatus};
 use cellpath_domain::donation::DonationId;
 use cellpath_domain::intake::{AllergySeverity, IntakeEntry, IntakeItem};
 use cellpath_domain::patient::Patient;
+use cellpath_domain::session_day::DayStep;
 use cellpath_domain::{PatientId, Role, SiteId, UserId};
 use chrono::{DateTime, Days, NaiveDate, SecondsFormat, TimeZone, Utc};
 use serde_json::{Map, Value, json};
@@ -589,6 +590,66 @@ pub fn adverse_event(event: &AdverseEventRecord) -> Mapped {
         date: Some(instant_period(event.onset_at)),
         status: Some((ADVERSE_EVENT_SERIOUSNESS.into(), seriousness.into())),
         last_updated: event.updated_at,
+        resource: Value::Object(r),
+    }
+}
+
+const PROCEDURE_STATUS: &str = "http://hl7.org/fhir/event-status";
+
+/// A step of a session day done on the patient (the harvest, the
+/// injection), from its start and finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcedureRecord {
+    /// The id of the step's start.
+    pub id: String,
+    pub patient: PatientId,
+    pub step: DayStep,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// A session day's step as a Procedure: in progress until it is finished.
+pub fn procedure(step: &ProcedureRecord) -> Mapped {
+    let updated = step.finished_at.unwrap_or(step.started_at);
+    let mut r = base(ResourceType::Procedure, &step.id, updated);
+    let status = if step.finished_at.is_some() {
+        "completed"
+    } else {
+        "in-progress"
+    };
+    r.insert("status".into(), json!(status));
+    r.insert(
+        "code".into(),
+        coding(
+            &format!("{SYSTEM_BASE}/CodeSystem/session-step"),
+            step.step.code(),
+        ),
+    );
+    r.insert(
+        "subject".into(),
+        reference(ResourceType::Patient, step.patient),
+    );
+    let mut performed = Map::new();
+    performed.insert("start".into(), json!(instant(step.started_at)));
+    if let Some(finished) = step.finished_at {
+        performed.insert("end".into(), json!(instant(finished)));
+    }
+    r.insert("performedPeriod".into(), Value::Object(performed));
+    Mapped {
+        resource_type: ResourceType::Procedure,
+        id: step.id.clone(),
+        patient: Some(step.patient),
+        identifiers: Vec::new(),
+        date: Some(Period {
+            start: step.started_at,
+            end: step
+                .finished_at
+                .map_or(instant_period(step.started_at).end, |f| {
+                    instant_period(f).end
+                }),
+        }),
+        status: Some((PROCEDURE_STATUS.into(), status.into())),
+        last_updated: updated,
         resource: Value::Object(r),
     }
 }

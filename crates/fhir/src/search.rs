@@ -102,6 +102,15 @@ const ADVERSE_EVENT_PARAMS: &[ParamDef] = &[
     LAST_UPDATED,
 ];
 
+const PROCEDURE_PARAMS: &[ParamDef] = &[
+    ID,
+    p("patient", ParamKind::Patient),
+    p("subject", ParamKind::Patient),
+    p("status", ParamKind::Status),
+    p("date", ParamKind::Date),
+    LAST_UPDATED,
+];
+
 /// The search parameters of `resource_type`, by their FHIR R4 names.
 pub fn params_of(resource_type: ResourceType) -> &'static [ParamDef] {
     match resource_type {
@@ -114,6 +123,7 @@ pub fn params_of(resource_type: ResourceType) -> &'static [ParamDef] {
         ResourceType::Specimen => SPECIMEN_PARAMS,
         ResourceType::BiologicallyDerivedProduct => BIOLOGICALLY_DERIVED_PRODUCT_PARAMS,
         ResourceType::AdverseEvent => ADVERSE_EVENT_PARAMS,
+        ResourceType::Procedure => PROCEDURE_PARAMS,
     }
 }
 

@@ -15,13 +15,16 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use cellpath_app::fhir::{FhirRecords, FhirSelection, FhirSource};
-use cellpath_app::{Actor, AppError, UnitRow};
+use cellpath_app::{Actor, AppError, DayEventRow, UnitRow};
 use cellpath_domain::adverse_events::{Outcome as AdverseOutcome, Relatedness};
 use cellpath_domain::donation::DonationId;
 use cellpath_domain::intake::IntakeKind;
+use cellpath_domain::session_day::DayStep;
 use cellpath_domain::{Locale, PatientId, SiteId};
 use cellpath_fhir::outcome::{Issue, Problem, operation_outcome};
-use cellpath_fhir::resources::{self, AdverseEventRecord, CellUnit, Site, StaffMember};
+use cellpath_fhir::resources::{
+    self, AdverseEventRecord, CellUnit, ProcedureRecord, Site, StaffMember,
+};
 use cellpath_fhir::{Mapped, ResourceType, bundle, capability, search};
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -167,7 +170,37 @@ fn source_of(resource_type: ResourceType) -> FhirSource {
         ResourceType::AllergyIntolerance => FhirSource::Intake(IntakeKind::Allergy),
         ResourceType::Specimen | ResourceType::BiologicallyDerivedProduct => FhirSource::Units,
         ResourceType::AdverseEvent => FhirSource::AdverseEvents,
+        ResourceType::Procedure => FhirSource::SessionDays,
     }
+}
+
+/// The harvest and the injection of a session day, each from its start
+/// (and its finish, once recorded).
+fn procedures(patient: PatientId, events: &[DayEventRow]) -> Vec<ProcedureRecord> {
+    let step_of = |e: &DayEventRow| {
+        e.step
+            .as_deref()
+            .and_then(|s| DayStep::parse("step", s).ok())
+            .filter(|s| matches!(s, DayStep::Harvest | DayStep::Injection))
+    };
+    events
+        .iter()
+        .filter(|e| e.kind == "started")
+        .filter_map(|start| {
+            let step = step_of(start)?;
+            let finished_at = events
+                .iter()
+                .find(|e| e.kind == "finished" && step_of(e) == Some(step))
+                .map(|e| e.at);
+            Some(ProcedureRecord {
+                id: start.id.to_string(),
+                patient,
+                step,
+                started_at: start.at,
+                finished_at,
+            })
+        })
+        .collect()
 }
 
 /// A unit of cells as the mapping reads it.
@@ -191,6 +224,11 @@ fn cell_unit(unit: UnitRow) -> CellUnit {
 /// Every record as its FHIR resource of `resource_type`.
 fn map_records(resource_type: ResourceType, records: FhirRecords, today: NaiveDate) -> Vec<Mapped> {
     match records {
+        FhirRecords::SessionDays(days) => days
+            .into_iter()
+            .flat_map(|(session, events)| procedures(session.patient_id, &events))
+            .map(|step| resources::procedure(&step))
+            .collect(),
         FhirRecords::AdverseEvents(events) => events
             .into_iter()
             .filter_map(|e| {

@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::path::PathBuf;
 
-const TYPES: [&str; 9] = [
+const TYPES: [&str; 10] = [
     "Patient",
     "Practitioner",
     "Location",
@@ -24,6 +24,7 @@ const TYPES: [&str; 9] = [
     "Specimen",
     "BiologicallyDerivedProduct",
     "AdverseEvent",
+    "Procedure",
 ];
 
 async fn get(url: String, token: &str) -> (StatusCode, String, Value) {
@@ -374,6 +375,25 @@ both_backends! {
         let north = server.token("north-nurse").await;
         let (status, _, _) = get(server.url(&format!("/fhir/AdverseEvent/{}", row.id)), &north).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    async fn the_harvest_and_the_injection_are_procedures_of_the_patient(backend: Backend) {
+        let server = TestServer::start(&backend).await;
+        let given = server.clinic.administered("Procedure", "Patient", "KIT-5").await;
+        let token = server.token("physician").await;
+        let (_, _, procedures) = get(server.url(&format!("/fhir/Procedure?subject=Patient/{}", given.patient.id)), &token).await;
+        let steps: Vec<&str> = procedures["entry"].as_array().expect("entries").iter().filter_map(|e| e["resource"]["code"]["coding"][0]["code"].as_str()).collect();
+        assert_eq!(steps.len(), 2, "{procedures}");
+        assert!(steps.contains(&"harvest") && steps.contains(&"injection"), "{steps:?}");
+        for entry in procedures["entry"].as_array().expect("entries") {
+            assert_eq!(entry["resource"]["subject"]["reference"], format!("Patient/{}", given.patient.id));
+            assert!(entry["resource"]["performedPeriod"]["start"].is_string());
+        }
+        let (_, _, completed) = get(server.url(&format!("/fhir/Procedure?patient={}&status=completed,in-progress&date=ge2000", given.patient.id)), &token).await;
+        assert_eq!(completed["total"], 2);
+        let north = server.token("north-nurse").await;
+        let (_, _, none) = get(server.url("/fhir/Procedure"), &north).await;
+        assert_eq!(none["total"], 0);
     }
 
     async fn pages_follow_their_links_and_summary_count_gives_the_total_only(backend: Backend) {
