@@ -5,11 +5,13 @@
 //! data the selection returned written to the audit trail in the read's
 //! transaction.
 
+use crate::questionnaires::StoredResponse;
 use crate::{Actor, App, AppError, Audited, Result, authorize};
 use cellpath_domain::audit::AuditAction;
 use cellpath_domain::intake::{IntakeEntry, IntakeKind};
 use cellpath_domain::patient::Patient;
 use cellpath_domain::plan::TreatmentSession;
+use cellpath_domain::questionnaire::Definition;
 use cellpath_domain::search::SearchQuery;
 use cellpath_domain::{Action, PatientId, Role, SiteId, UserId};
 use cellpath_store::{AdverseEventRow, DayEventRow, SiteRow, Tx, UnitRow};
@@ -27,6 +29,10 @@ pub enum FhirSource {
     AdverseEvents,
     /// Sessions with their day's events.
     SessionDays,
+    /// Questionnaires answered.
+    Responses,
+    /// The questionnaires Cellpath ships (no patient data).
+    Questionnaires,
 }
 
 impl FhirSource {
@@ -42,6 +48,8 @@ impl FhirSource {
             FhirSource::Units => "fhir_cells",
             FhirSource::AdverseEvents => "fhir_adverse_event",
             FhirSource::SessionDays => "fhir_session_day",
+            FhirSource::Responses => "fhir_questionnaire_response",
+            FhirSource::Questionnaires => "fhir_questionnaire",
         }
     }
 }
@@ -57,7 +65,7 @@ pub struct StaffRecord {
 }
 
 /// The records within the actor's reach.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum FhirRecords {
     Patients(Vec<Patient>),
     Staff(Vec<StaffRecord>),
@@ -66,6 +74,8 @@ pub enum FhirRecords {
     Units(Vec<UnitRow>),
     AdverseEvents(Vec<AdverseEventRow>),
     SessionDays(Vec<(TreatmentSession, Vec<DayEventRow>)>),
+    Responses(Vec<(PatientId, StoredResponse)>),
+    Questionnaires(Vec<Definition>),
 }
 
 /// What a selection made of the records: its result, and the patients whose
@@ -103,6 +113,18 @@ impl App {
                     entries.extend(tx.intake_list(kind, patient.id).await?);
                 }
                 FhirRecords::Intake(entries)
+            }
+            FhirSource::Questionnaires => {
+                FhirRecords::Questionnaires(cellpath_domain::questionnaire::definitions())
+            }
+            FhirSource::Responses => {
+                let mut responses = Vec::new();
+                for patient in &patients {
+                    for row in tx.responses_of_patient(patient.id).await? {
+                        responses.push((patient.id, crate::questionnaires::stored_response(&row)?));
+                    }
+                }
+                FhirRecords::Responses(responses)
             }
             FhirSource::SessionDays => {
                 let mut days = Vec::new();

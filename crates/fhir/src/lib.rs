@@ -38,10 +38,12 @@ pub enum ResourceType {
     BiologicallyDerivedProduct,
     AdverseEvent,
     Procedure,
+    Questionnaire,
+    QuestionnaireResponse,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 10] = [
+    pub const ALL: [ResourceType; 12] = [
         ResourceType::Patient,
         ResourceType::Practitioner,
         ResourceType::Location,
@@ -52,6 +54,8 @@ impl ResourceType {
         ResourceType::BiologicallyDerivedProduct,
         ResourceType::AdverseEvent,
         ResourceType::Procedure,
+        ResourceType::Questionnaire,
+        ResourceType::QuestionnaireResponse,
     ];
 
     /// The type's name as FHIR spells it (`resourceType`, URL segment).
@@ -67,6 +71,8 @@ impl ResourceType {
             ResourceType::BiologicallyDerivedProduct => "BiologicallyDerivedProduct",
             ResourceType::AdverseEvent => "AdverseEvent",
             ResourceType::Procedure => "Procedure",
+            ResourceType::Questionnaire => "Questionnaire",
+            ResourceType::QuestionnaireResponse => "QuestionnaireResponse",
         }
     }
 

@@ -8,6 +8,7 @@ use cellpath_domain::cells::{ProductType, UnitKind, UnitStatus};
 use cellpath_domain::donation::DonationId;
 use cellpath_domain::intake::{AllergySeverity, IntakeEntry, IntakeItem};
 use cellpath_domain::patient::Patient;
+use cellpath_domain::questionnaire::{Answers, Definition};
 use cellpath_domain::session_day::DayStep;
 use cellpath_domain::{PatientId, Role, SiteId, UserId};
 use chrono::{DateTime, Days, NaiveDate, SecondsFormat, TimeZone, Utc};
@@ -650,6 +651,129 @@ pub fn procedure(step: &ProcedureRecord) -> Mapped {
         }),
         status: Some((PROCEDURE_STATUS.into(), status.into())),
         last_updated: updated,
+        resource: Value::Object(r),
+    }
+}
+
+const PUBLICATION_STATUS: &str = "http://hl7.org/fhir/publication-status";
+const RESPONSE_STATUS: &str = "http://hl7.org/fhir/questionnaire-answers-status";
+
+/// The canonical URL of a questionnaire Cellpath ships.
+pub fn questionnaire_url(code: &str) -> String {
+    format!("{SYSTEM_BASE}/Questionnaire/{code}")
+}
+
+fn answer_system(code: &str) -> String {
+    format!("{SYSTEM_BASE}/CodeSystem/{code}-answers")
+}
+
+/// A questionnaire's definition (its id is its code). Its texts are the
+/// English ones; `published` is when it was last changed.
+pub fn questionnaire(definition: &Definition, published: DateTime<Utc>) -> Mapped {
+    let code = definition.code();
+    let mut r = base(ResourceType::Questionnaire, code, published);
+    r.insert("url".into(), json!(questionnaire_url(code)));
+    r.insert("title".into(), json!(definition.title().en));
+    r.insert("status".into(), json!("active"));
+    r.insert("subjectType".into(), json!(["Patient"]));
+    let items: Vec<Value> = definition
+        .items()
+        .iter()
+        .map(|item| {
+            let mut value = json!({
+                "linkId": item.code,
+                "text": item.text.en,
+                "required": item.required,
+            });
+            match &item.answers {
+                Answers::Options(options) => {
+                    value["type"] = json!("choice");
+                    value["answerOption"] = Value::Array(
+                        options
+                            .iter()
+                            .map(|o| {
+                                json!({ "valueCoding": {
+                                    "system": answer_system(code),
+                                    "code": o.value.to_string(),
+                                    "display": o.label.en,
+                                } })
+                            })
+                            .collect(),
+                    );
+                }
+                Answers::Range { .. } => value["type"] = json!("integer"),
+            }
+            value
+        })
+        .collect();
+    r.insert("item".into(), Value::Array(items));
+    Mapped {
+        resource_type: ResourceType::Questionnaire,
+        id: code.to_string(),
+        patient: None,
+        identifiers: Vec::new(),
+        date: None,
+        status: Some((PUBLICATION_STATUS.into(), "active".into())),
+        last_updated: published,
+        resource: Value::Object(r),
+    }
+}
+
+/// A patient's answers to a questionnaire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseRecord {
+    pub id: String,
+    pub patient: PatientId,
+    pub answers: std::collections::BTreeMap<String, i64>,
+    pub answered_at: DateTime<Utc>,
+}
+
+/// A saved questionnaire as a completed QuestionnaireResponse, each answer
+/// as its definition asks (a coded option or an integer).
+pub fn questionnaire_response(definition: &Definition, response: &ResponseRecord) -> Mapped {
+    let code = definition.code();
+    let mut r = base(
+        ResourceType::QuestionnaireResponse,
+        &response.id,
+        response.answered_at,
+    );
+    r.insert("questionnaire".into(), json!(questionnaire_url(code)));
+    r.insert("status".into(), json!("completed"));
+    r.insert(
+        "subject".into(),
+        reference(ResourceType::Patient, response.patient),
+    );
+    r.insert("authored".into(), json!(instant(response.answered_at)));
+    let items: Vec<Value> = definition
+        .items()
+        .iter()
+        .filter_map(|item| {
+            let value = *response.answers.get(&item.code)?;
+            let answer = match &item.answers {
+                Answers::Options(options) => {
+                    let label = options.iter().find(|o| o.value == value)?;
+                    json!({ "valueCoding": {
+                        "system": answer_system(code),
+                        "code": value.to_string(),
+                        "display": label.label.en,
+                    } })
+                }
+                Answers::Range { .. } => json!({ "valueInteger": value }),
+            };
+            Some(json!({ "linkId": item.code, "text": item.text.en, "answer": [answer] }))
+        })
+        .collect();
+    if !items.is_empty() {
+        r.insert("item".into(), Value::Array(items));
+    }
+    Mapped {
+        resource_type: ResourceType::QuestionnaireResponse,
+        id: response.id.clone(),
+        patient: Some(response.patient),
+        identifiers: Vec::new(),
+        date: Some(instant_period(response.answered_at)),
+        status: Some((RESPONSE_STATUS.into(), "completed".into())),
+        last_updated: response.answered_at,
         resource: Value::Object(r),
     }
 }

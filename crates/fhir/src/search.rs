@@ -111,6 +111,16 @@ const PROCEDURE_PARAMS: &[ParamDef] = &[
     LAST_UPDATED,
 ];
 
+const QUESTIONNAIRE_PARAMS: &[ParamDef] = &[ID, p("status", ParamKind::Status), LAST_UPDATED];
+const QUESTIONNAIRE_RESPONSE_PARAMS: &[ParamDef] = &[
+    ID,
+    p("patient", ParamKind::Patient),
+    p("subject", ParamKind::Patient),
+    p("status", ParamKind::Status),
+    p("authored", ParamKind::Date),
+    LAST_UPDATED,
+];
+
 /// The search parameters of `resource_type`, by their FHIR R4 names.
 pub fn params_of(resource_type: ResourceType) -> &'static [ParamDef] {
     match resource_type {
@@ -124,6 +134,8 @@ pub fn params_of(resource_type: ResourceType) -> &'static [ParamDef] {
         ResourceType::BiologicallyDerivedProduct => BIOLOGICALLY_DERIVED_PRODUCT_PARAMS,
         ResourceType::AdverseEvent => ADVERSE_EVENT_PARAMS,
         ResourceType::Procedure => PROCEDURE_PARAMS,
+        ResourceType::Questionnaire => QUESTIONNAIRE_PARAMS,
+        ResourceType::QuestionnaireResponse => QUESTIONNAIRE_RESPONSE_PARAMS,
     }
 }
 

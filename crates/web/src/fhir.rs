@@ -19,11 +19,12 @@ use cellpath_app::{Actor, AppError, DayEventRow, UnitRow};
 use cellpath_domain::adverse_events::{Outcome as AdverseOutcome, Relatedness};
 use cellpath_domain::donation::DonationId;
 use cellpath_domain::intake::IntakeKind;
+use cellpath_domain::questionnaire::Definition;
 use cellpath_domain::session_day::DayStep;
 use cellpath_domain::{Locale, PatientId, SiteId};
 use cellpath_fhir::outcome::{Issue, Problem, operation_outcome};
 use cellpath_fhir::resources::{
-    self, AdverseEventRecord, CellUnit, ProcedureRecord, Site, StaffMember,
+    self, AdverseEventRecord, CellUnit, ProcedureRecord, ResponseRecord, Site, StaffMember,
 };
 use cellpath_fhir::{Mapped, ResourceType, bundle, capability, search};
 use chrono::NaiveDate;
@@ -171,6 +172,8 @@ fn source_of(resource_type: ResourceType) -> FhirSource {
         ResourceType::Specimen | ResourceType::BiologicallyDerivedProduct => FhirSource::Units,
         ResourceType::AdverseEvent => FhirSource::AdverseEvents,
         ResourceType::Procedure => FhirSource::SessionDays,
+        ResourceType::Questionnaire => FhirSource::Questionnaires,
+        ResourceType::QuestionnaireResponse => FhirSource::Responses,
     }
 }
 
@@ -203,6 +206,13 @@ fn procedures(patient: PatientId, events: &[DayEventRow]) -> Vec<ProcedureRecord
         .collect()
 }
 
+/// When the shipped questionnaires last changed (their `meta.lastUpdated`).
+fn questionnaires_published() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or(chrono::DateTime::UNIX_EPOCH)
+}
+
 /// A unit of cells as the mapping reads it.
 fn cell_unit(unit: UnitRow) -> CellUnit {
     CellUnit {
@@ -224,6 +234,25 @@ fn cell_unit(unit: UnitRow) -> CellUnit {
 /// Every record as its FHIR resource of `resource_type`.
 fn map_records(resource_type: ResourceType, records: FhirRecords, today: NaiveDate) -> Vec<Mapped> {
     match records {
+        FhirRecords::Questionnaires(definitions) => definitions
+            .iter()
+            .map(|d| resources::questionnaire(d, questionnaires_published()))
+            .collect(),
+        FhirRecords::Responses(responses) => responses
+            .into_iter()
+            .filter_map(|(patient, response)| {
+                let definition = Definition::by_code(&response.code)?;
+                Some(resources::questionnaire_response(
+                    &definition,
+                    &ResponseRecord {
+                        id: response.id.to_string(),
+                        patient,
+                        answers: response.answers,
+                        answered_at: response.answered_at,
+                    },
+                ))
+            })
+            .collect(),
         FhirRecords::SessionDays(days) => days
             .into_iter()
             .flat_map(|(session, events)| procedures(session.patient_id, &events))
@@ -349,8 +378,13 @@ async fn read(
     Path((resource_type, id)): Path<(String, String)>,
 ) -> Result<Response, FhirError> {
     let resource_type = resource_type_of(locale, &resource_type)?;
-    // Every id Cellpath gives out is a UUID; anything else cannot exist.
-    if uuid::Uuid::parse_str(&id).is_err() {
+    // Anything but a FHIR id ([A-Za-z0-9-.]{1,64}) cannot exist.
+    let fhir_id = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    if !fhir_id {
         return Err(FhirError::not_found(locale));
     }
     let only_patient = match resource_type {

@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::path::PathBuf;
 
-const TYPES: [&str; 10] = [
+const TYPES: [&str; 12] = [
     "Patient",
     "Practitioner",
     "Location",
@@ -25,6 +25,8 @@ const TYPES: [&str; 10] = [
     "BiologicallyDerivedProduct",
     "AdverseEvent",
     "Procedure",
+    "Questionnaire",
+    "QuestionnaireResponse",
 ];
 
 async fn get(url: String, token: &str) -> (StatusCode, String, Value) {
@@ -396,6 +398,31 @@ both_backends! {
         assert_eq!(none["total"], 0);
     }
 
+    async fn questionnaires_and_a_patients_answers_are_served(backend: Backend) {
+        let server = TestServer::start(&backend).await;
+        let r = records(&server).await;
+        let clinic = &server.clinic;
+        let form = vec![("pain".to_string(), "7".to_string())];
+        let saved = clinic.app.answer_questionnaire(clinic.actor(Role::Nurse), r.layla.id, "nrs-pain", "baseline", &form).await.expect("answer");
+        let token = server.token("physician").await;
+        let (status, _, nrs) = get(server.url("/fhir/Questionnaire/nrs-pain"), &token).await;
+        assert_eq!(status, StatusCode::OK, "{nrs}");
+        assert_eq!(nrs["item"][0]["linkId"], "pain");
+        assert_eq!(nrs["item"][0]["type"], "integer");
+        let (_, _, all) = get(server.url("/fhir/Questionnaire?status=active"), &token).await;
+        assert_eq!(all["total"], 3);
+        let (_, _, responses) = get(server.url(&format!("/fhir/QuestionnaireResponse?patient={}", r.layla.id)), &token).await;
+        assert_eq!(ids(&responses), [saved.id.to_string()]);
+        let response = &responses["entry"][0]["resource"];
+        assert_eq!(response["questionnaire"], "https://fhir.cellpath.example/Questionnaire/nrs-pain");
+        assert_eq!(response["item"][0]["answer"][0]["valueInteger"], 7);
+        let (_, _, none) = get(server.url(&format!("/fhir/QuestionnaireResponse?subject={}", r.omar.id)), &token).await;
+        assert_eq!(none["total"], 0);
+        let omar = patient_token(&server, &r.omar, "omar").await;
+        let (status, _, _) = get(server.url(&format!("/fhir/QuestionnaireResponse/{}", saved.id)), &omar).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
     async fn pages_follow_their_links_and_summary_count_gives_the_total_only(backend: Backend) {
         let server = TestServer::start(&backend).await;
         let r = records(&server).await;
@@ -547,6 +574,7 @@ both_backends! {
         let out = tempfile::tempdir().expect("temporary directory");
         let physician = app.create_api_token("physician").await.expect("token");
         record_adverse_event_after_the_demos_injection(&app, &physician).await;
+        answer_questionnaires_for_a_demo_patient(&app, &physician).await;
         let mut written = 0;
         let (status, _, metadata) = get(format!("{base}/fhir/metadata"), &physician).await;
         assert_eq!(status, StatusCode::OK);
@@ -618,6 +646,46 @@ async fn record_adverse_event_after_the_demos_injection(app: &App, token: &str) 
     app.record_adverse_event(&physician, given.session_id.expect("session"), &draft)
         .await
         .expect("adverse event");
+}
+
+/// The demo has no answered questionnaires: the pain scale and KOOS
+/// (partly answered) for one patient.
+async fn answer_questionnaires_for_a_demo_patient(app: &App, token: &str) {
+    let physician = app
+        .token_actor(token)
+        .await
+        .expect("actor")
+        .expect("token works");
+    let patient = app
+        .search_patients(&physician, "", 1, 0)
+        .await
+        .expect("search")
+        .patients[0]
+        .id;
+    let form = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    app.answer_questionnaire(
+        &physician,
+        patient,
+        "nrs-pain",
+        "baseline",
+        &form(&[("pain", "6")]),
+    )
+    .await
+    .expect("pain scale");
+    app.answer_questionnaire(
+        &physician,
+        patient,
+        "koos",
+        "baseline",
+        &form(&[("P1", "2"), ("P2", "3"), ("S1", "1")]),
+    )
+    .await
+    .expect("koos");
 }
 
 /// The independent validator (`shared/tools/fhir_validate.py`) and the
