@@ -31,6 +31,8 @@ pub enum FhirSource {
     SessionDays,
     /// Questionnaires answered.
     Responses,
+    /// Questionnaires answered, read for their scores.
+    Scores,
     /// The questionnaires Cellpath ships (no patient data).
     Questionnaires,
 }
@@ -49,6 +51,7 @@ impl FhirSource {
             FhirSource::AdverseEvents => "fhir_adverse_event",
             FhirSource::SessionDays => "fhir_session_day",
             FhirSource::Responses => "fhir_questionnaire_response",
+            FhirSource::Scores => "fhir_observation",
             FhirSource::Questionnaires => "fhir_questionnaire",
         }
     }
@@ -117,7 +120,7 @@ impl App {
             FhirSource::Questionnaires => {
                 FhirRecords::Questionnaires(cellpath_domain::questionnaire::definitions())
             }
-            FhirSource::Responses => {
+            FhirSource::Responses | FhirSource::Scores => {
                 let mut responses = Vec::new();
                 for patient in &patients {
                     for row in tx.responses_of_patient(patient.id).await? {

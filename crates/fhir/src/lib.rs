@@ -40,10 +40,11 @@ pub enum ResourceType {
     Procedure,
     Questionnaire,
     QuestionnaireResponse,
+    Observation,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 12] = [
+    pub const ALL: [ResourceType; 13] = [
         ResourceType::Patient,
         ResourceType::Practitioner,
         ResourceType::Location,
@@ -56,6 +57,7 @@ impl ResourceType {
         ResourceType::Procedure,
         ResourceType::Questionnaire,
         ResourceType::QuestionnaireResponse,
+        ResourceType::Observation,
     ];
 
     /// The type's name as FHIR spells it (`resourceType`, URL segment).
@@ -73,6 +75,7 @@ impl ResourceType {
             ResourceType::Procedure => "Procedure",
             ResourceType::Questionnaire => "Questionnaire",
             ResourceType::QuestionnaireResponse => "QuestionnaireResponse",
+            ResourceType::Observation => "Observation",
         }
     }
 

@@ -778,6 +778,83 @@ pub fn questionnaire_response(definition: &Definition, response: &ResponseRecord
     }
 }
 
+const OBSERVATION_STATUS: &str = "http://hl7.org/fhir/observation-status";
+
+/// The scores of a saved questionnaire as Observations, one per score
+/// computed (a score with too few answers is not an observation), each
+/// derived from its QuestionnaireResponse. Ids are the response's and the
+/// score's code.
+pub fn score_observations(
+    definition: &Definition,
+    response: &ResponseRecord,
+    scores: &[(String, f64)],
+) -> Vec<Mapped> {
+    let code = definition.code();
+    scores
+        .iter()
+        .filter_map(|(score, value)| {
+            let id = format!("{}-{score}", response.id);
+            let fhir_id = id.len() <= 64
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+            if !fhir_id || !value.is_finite() {
+                return None;
+            }
+            let title = definition
+                .scores()
+                .iter()
+                .find(|rule| rule.code == *score)
+                .map(|rule| rule.title.en.clone())?;
+            let mut r = base(ResourceType::Observation, &id, response.answered_at);
+            r.insert("status".into(), json!("final"));
+            r.insert(
+                "category".into(),
+                json!([coding(
+                    "http://terminology.hl7.org/CodeSystem/observation-category",
+                    "survey"
+                )]),
+            );
+            r.insert(
+                "code".into(),
+                json!({
+                    "coding": [{
+                        "system": format!("{SYSTEM_BASE}/CodeSystem/{code}-scores"),
+                        "code": score,
+                    }],
+                    "text": title,
+                }),
+            );
+            r.insert(
+                "subject".into(),
+                reference(ResourceType::Patient, response.patient),
+            );
+            r.insert(
+                "effectiveDateTime".into(),
+                json!(instant(response.answered_at)),
+            );
+            r.insert(
+                "valueQuantity".into(),
+                json!({ "value": value, "unit": "score" }),
+            );
+            r.insert(
+                "derivedFrom".into(),
+                json!([reference(ResourceType::QuestionnaireResponse, &response.id)]),
+            );
+            Some(Mapped {
+                resource_type: ResourceType::Observation,
+                id,
+                patient: Some(response.patient),
+                identifiers: Vec::new(),
+                date: Some(instant_period(response.answered_at)),
+                status: Some((OBSERVATION_STATUS.into(), "final".into())),
+                last_updated: response.answered_at,
+                resource: Value::Object(r),
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -121,6 +121,15 @@ const QUESTIONNAIRE_RESPONSE_PARAMS: &[ParamDef] = &[
     LAST_UPDATED,
 ];
 
+const OBSERVATION_PARAMS: &[ParamDef] = &[
+    ID,
+    p("patient", ParamKind::Patient),
+    p("subject", ParamKind::Patient),
+    p("status", ParamKind::Status),
+    p("date", ParamKind::Date),
+    LAST_UPDATED,
+];
+
 /// The search parameters of `resource_type`, by their FHIR R4 names.
 pub fn params_of(resource_type: ResourceType) -> &'static [ParamDef] {
     match resource_type {
@@ -136,6 +145,7 @@ pub fn params_of(resource_type: ResourceType) -> &'static [ParamDef] {
         ResourceType::Procedure => PROCEDURE_PARAMS,
         ResourceType::Questionnaire => QUESTIONNAIRE_PARAMS,
         ResourceType::QuestionnaireResponse => QUESTIONNAIRE_RESPONSE_PARAMS,
+        ResourceType::Observation => OBSERVATION_PARAMS,
     }
 }
 

@@ -174,6 +174,7 @@ fn source_of(resource_type: ResourceType) -> FhirSource {
         ResourceType::Procedure => FhirSource::SessionDays,
         ResourceType::Questionnaire => FhirSource::Questionnaires,
         ResourceType::QuestionnaireResponse => FhirSource::Responses,
+        ResourceType::Observation => FhirSource::Scores,
     }
 }
 
@@ -240,17 +241,27 @@ fn map_records(resource_type: ResourceType, records: FhirRecords, today: NaiveDa
             .collect(),
         FhirRecords::Responses(responses) => responses
             .into_iter()
-            .filter_map(|(patient, response)| {
-                let definition = Definition::by_code(&response.code)?;
-                Some(resources::questionnaire_response(
-                    &definition,
-                    &ResponseRecord {
-                        id: response.id.to_string(),
-                        patient,
-                        answers: response.answers,
-                        answered_at: response.answered_at,
-                    },
-                ))
+            .flat_map(|(patient, response)| {
+                let Some(definition) = Definition::by_code(&response.code) else {
+                    return Vec::new();
+                };
+                let scores: Vec<(String, f64)> = response
+                    .scores
+                    .0
+                    .iter()
+                    .filter_map(|s| Some((s.code.clone(), s.value?)))
+                    .collect();
+                let record = ResponseRecord {
+                    id: response.id.to_string(),
+                    patient,
+                    answers: response.answers,
+                    answered_at: response.answered_at,
+                };
+                if resource_type == ResourceType::Observation {
+                    resources::score_observations(&definition, &record, &scores)
+                } else {
+                    vec![resources::questionnaire_response(&definition, &record)]
+                }
             })
             .collect(),
         FhirRecords::SessionDays(days) => days

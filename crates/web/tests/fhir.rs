@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::path::PathBuf;
 
-const TYPES: [&str; 12] = [
+const TYPES: [&str; 13] = [
     "Patient",
     "Practitioner",
     "Location",
@@ -27,6 +27,7 @@ const TYPES: [&str; 12] = [
     "Procedure",
     "Questionnaire",
     "QuestionnaireResponse",
+    "Observation",
 ];
 
 async fn get(url: String, token: &str) -> (StatusCode, String, Value) {
@@ -418,7 +419,14 @@ both_backends! {
         assert_eq!(response["item"][0]["answer"][0]["valueInteger"], 7);
         let (_, _, none) = get(server.url(&format!("/fhir/QuestionnaireResponse?subject={}", r.omar.id)), &token).await;
         assert_eq!(none["total"], 0);
+        let (_, _, observations) = get(server.url(&format!("/fhir/Observation?patient={}", r.layla.id)), &token).await;
+        assert_eq!(observations["total"], 1, "{observations}");
+        let score = &observations["entry"][0]["resource"];
+        assert_eq!(score["valueQuantity"]["value"], 7.0);
+        assert_eq!(score["derivedFrom"][0]["reference"], format!("QuestionnaireResponse/{}", saved.id));
         let omar = patient_token(&server, &r.omar, "omar").await;
+        let (_, _, not_mine) = get(server.url("/fhir/Observation"), &omar).await;
+        assert_eq!(not_mine["total"], 0);
         let (status, _, _) = get(server.url(&format!("/fhir/QuestionnaireResponse/{}", saved.id)), &omar).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
