@@ -5,13 +5,16 @@
 //! data the selection returned written to the audit trail in the read's
 //! transaction.
 
+use crate::questionnaires::StoredResponse;
 use crate::{Actor, App, AppError, Audited, Result, authorize};
 use cellpath_domain::audit::AuditAction;
 use cellpath_domain::intake::{IntakeEntry, IntakeKind};
 use cellpath_domain::patient::Patient;
+use cellpath_domain::plan::TreatmentSession;
+use cellpath_domain::questionnaire::Definition;
 use cellpath_domain::search::SearchQuery;
 use cellpath_domain::{Action, PatientId, Role, SiteId, UserId};
-use cellpath_store::{SiteRow, Tx, UnitRow};
+use cellpath_store::{AdverseEventRow, DayEventRow, SiteRow, Tx, UnitRow};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Which records a FHIR read needs.
@@ -23,6 +26,15 @@ pub enum FhirSource {
     Intake(IntakeKind),
     /// Specimens, products and donor lots.
     Units,
+    AdverseEvents,
+    /// Sessions with their day's events.
+    SessionDays,
+    /// Questionnaires answered.
+    Responses,
+    /// Questionnaires answered, read for their scores.
+    Scores,
+    /// The questionnaires Cellpath ships (no patient data).
+    Questionnaires,
 }
 
 impl FhirSource {
@@ -36,6 +48,11 @@ impl FhirSource {
             FhirSource::Intake(IntakeKind::Allergy) => "fhir_allergy",
             FhirSource::Intake(IntakeKind::Imaging) => "fhir_imaging_report",
             FhirSource::Units => "fhir_cells",
+            FhirSource::AdverseEvents => "fhir_adverse_event",
+            FhirSource::SessionDays => "fhir_session_day",
+            FhirSource::Responses => "fhir_questionnaire_response",
+            FhirSource::Scores => "fhir_observation",
+            FhirSource::Questionnaires => "fhir_questionnaire",
         }
     }
 }
@@ -51,13 +68,17 @@ pub struct StaffRecord {
 }
 
 /// The records within the actor's reach.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum FhirRecords {
     Patients(Vec<Patient>),
     Staff(Vec<StaffRecord>),
     Sites(Vec<SiteRow>),
     Intake(Vec<IntakeEntry>),
     Units(Vec<UnitRow>),
+    AdverseEvents(Vec<AdverseEventRow>),
+    SessionDays(Vec<(TreatmentSession, Vec<DayEventRow>)>),
+    Responses(Vec<(PatientId, StoredResponse)>),
+    Questionnaires(Vec<Definition>),
 }
 
 /// What a selection made of the records: its result, and the patients whose
@@ -95,6 +116,35 @@ impl App {
                     entries.extend(tx.intake_list(kind, patient.id).await?);
                 }
                 FhirRecords::Intake(entries)
+            }
+            FhirSource::Questionnaires => {
+                FhirRecords::Questionnaires(cellpath_domain::questionnaire::definitions())
+            }
+            FhirSource::Responses | FhirSource::Scores => {
+                let mut responses = Vec::new();
+                for patient in &patients {
+                    for row in tx.responses_of_patient(patient.id).await? {
+                        responses.push((patient.id, crate::questionnaires::stored_response(&row)?));
+                    }
+                }
+                FhirRecords::Responses(responses)
+            }
+            FhirSource::SessionDays => {
+                let mut days = Vec::new();
+                for patient in &patients {
+                    for session in tx.sessions_of_patient(patient.id).await? {
+                        let events = tx.day_events(session.id).await?;
+                        days.push((session, events));
+                    }
+                }
+                FhirRecords::SessionDays(days)
+            }
+            FhirSource::AdverseEvents => {
+                let mut events = Vec::new();
+                for patient in &patients {
+                    events.extend(tx.adverse_events_of_patient(patient.id).await?);
+                }
+                FhirRecords::AdverseEvents(events)
             }
             FhirSource::Units => FhirRecords::Units(
                 self.fhir_units(&mut tx, actor, only_patient, &patients)

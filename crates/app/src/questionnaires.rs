@@ -141,7 +141,7 @@ fn encode_scores(scores: &Scores) -> String {
     encode_fields(&fields)
 }
 
-fn stored_response(row: &ResponseRow) -> Result<StoredResponse> {
+pub(crate) fn stored_response(row: &ResponseRow) -> Result<StoredResponse> {
     let corrupt = || AppError::Internal(format!("questionnaire response {}: unreadable", row.id));
     let timepoint = Timepoint::parse("timepoint", &row.timepoint).map_err(|_| corrupt())?;
     let mut answers = BTreeMap::new();

@@ -37,10 +37,15 @@ pub enum ResourceType {
     AllergyIntolerance,
     Specimen,
     BiologicallyDerivedProduct,
+    AdverseEvent,
+    Procedure,
+    Questionnaire,
+    QuestionnaireResponse,
+    Observation,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 8] = [
+    pub const ALL: [ResourceType; 13] = [
         ResourceType::Patient,
         ResourceType::Practitioner,
         ResourceType::Location,
@@ -49,6 +54,11 @@ impl ResourceType {
         ResourceType::AllergyIntolerance,
         ResourceType::Specimen,
         ResourceType::BiologicallyDerivedProduct,
+        ResourceType::AdverseEvent,
+        ResourceType::Procedure,
+        ResourceType::Questionnaire,
+        ResourceType::QuestionnaireResponse,
+        ResourceType::Observation,
     ];
 
     /// The type's name as FHIR spells it (`resourceType`, URL segment).
@@ -62,6 +72,11 @@ impl ResourceType {
             ResourceType::AllergyIntolerance => "AllergyIntolerance",
             ResourceType::Specimen => "Specimen",
             ResourceType::BiologicallyDerivedProduct => "BiologicallyDerivedProduct",
+            ResourceType::AdverseEvent => "AdverseEvent",
+            ResourceType::Procedure => "Procedure",
+            ResourceType::Questionnaire => "Questionnaire",
+            ResourceType::QuestionnaireResponse => "QuestionnaireResponse",
+            ResourceType::Observation => "Observation",
         }
     }
 

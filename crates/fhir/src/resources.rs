@@ -3,10 +3,13 @@
 //! server and an exporter emit the same thing.
 
 use crate::{Mapped, Period, ResourceType, SYSTEM_BASE};
+use cellpath_domain::adverse_events::{Outcome as AdverseOutcome, Relatedness};
 use cellpath_domain::cells::{ProductType, UnitKind, UnitStatus};
 use cellpath_domain::donation::DonationId;
 use cellpath_domain::intake::{AllergySeverity, IntakeEntry, IntakeItem};
 use cellpath_domain::patient::Patient;
+use cellpath_domain::questionnaire::{Answers, Definition};
+use cellpath_domain::session_day::DayStep;
 use cellpath_domain::{PatientId, Role, SiteId, UserId};
 use chrono::{DateTime, Days, NaiveDate, SecondsFormat, TimeZone, Utc};
 use serde_json::{Map, Value, json};
@@ -499,6 +502,357 @@ pub fn biologically_derived_product(unit: &CellUnit) -> Mapped {
         last_updated: unit.updated_at,
         resource: Value::Object(r),
     }
+}
+
+const ADVERSE_EVENT_SERIOUSNESS: &str =
+    "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness";
+const ADVERSE_EVENT_SEVERITY: &str = "http://terminology.hl7.org/CodeSystem/adverse-event-severity";
+const ADVERSE_EVENT_OUTCOME: &str = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome";
+
+/// An adverse event after a session, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdverseEventRecord {
+    pub id: String,
+    pub patient: PatientId,
+    /// The product or donor lot the patient received, when named.
+    pub unit_id: Option<String>,
+    pub what: String,
+    pub onset_at: DateTime<Utc>,
+    /// 1 to 5.
+    pub grade: i64,
+    pub serious: bool,
+    pub relatedness: Relatedness,
+    pub outcome: AdverseOutcome,
+    pub recorded_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An adverse event. R4's `suspectEntity` cannot name a
+/// BiologicallyDerivedProduct, so the product given and the relatedness
+/// are extensions.
+pub fn adverse_event(event: &AdverseEventRecord) -> Mapped {
+    let mut r = base(ResourceType::AdverseEvent, &event.id, event.updated_at);
+    let mut extensions = vec![json!({
+        "url": format!("{SYSTEM_BASE}/StructureDefinition/adverse-event-relatedness"),
+        "valueCode": event.relatedness.code(),
+    })];
+    if let Some(unit) = &event.unit_id {
+        extensions.push(json!({
+            "url": format!("{SYSTEM_BASE}/StructureDefinition/adverse-event-product"),
+            "valueReference": reference(ResourceType::BiologicallyDerivedProduct, unit),
+        }));
+    }
+    r.insert("extension".into(), Value::Array(extensions));
+    r.insert("actuality".into(), json!("actual"));
+    r.insert("event".into(), text_concept(&event.what));
+    r.insert(
+        "subject".into(),
+        reference(ResourceType::Patient, event.patient),
+    );
+    r.insert("date".into(), json!(instant(event.onset_at)));
+    r.insert("recordedDate".into(), json!(instant(event.recorded_at)));
+    let seriousness = if event.serious {
+        "serious"
+    } else {
+        "non-serious"
+    };
+    r.insert(
+        "seriousness".into(),
+        coding(ADVERSE_EVENT_SERIOUSNESS, seriousness),
+    );
+    let severity = match event.grade {
+        ..=1 => "mild",
+        2 => "moderate",
+        _ => "severe",
+    };
+    r.insert(
+        "severity".into(),
+        json!({
+            "coding": [
+                { "system": ADVERSE_EVENT_SEVERITY, "code": severity },
+                { "system": format!("{SYSTEM_BASE}/CodeSystem/adverse-event-grade"), "code": event.grade.to_string() },
+            ]
+        }),
+    );
+    let outcome = match event.outcome {
+        AdverseOutcome::Recovered => "resolved",
+        AdverseOutcome::Recovering => "recovering",
+        AdverseOutcome::NotRecovered => "ongoing",
+        AdverseOutcome::RecoveredWithSequelae => "resolvedWithSequelae",
+        AdverseOutcome::Fatal => "fatal",
+        AdverseOutcome::Unknown => "unknown",
+    };
+    r.insert("outcome".into(), coding(ADVERSE_EVENT_OUTCOME, outcome));
+    Mapped {
+        resource_type: ResourceType::AdverseEvent,
+        id: event.id.clone(),
+        patient: Some(event.patient),
+        identifiers: Vec::new(),
+        date: Some(instant_period(event.onset_at)),
+        status: Some((ADVERSE_EVENT_SERIOUSNESS.into(), seriousness.into())),
+        last_updated: event.updated_at,
+        resource: Value::Object(r),
+    }
+}
+
+const PROCEDURE_STATUS: &str = "http://hl7.org/fhir/event-status";
+
+/// A step of a session day done on the patient (the harvest, the
+/// injection), from its start and finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcedureRecord {
+    /// The id of the step's start.
+    pub id: String,
+    pub patient: PatientId,
+    pub step: DayStep,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// A session day's step as a Procedure: in progress until it is finished.
+pub fn procedure(step: &ProcedureRecord) -> Mapped {
+    let updated = step.finished_at.unwrap_or(step.started_at);
+    let mut r = base(ResourceType::Procedure, &step.id, updated);
+    let status = if step.finished_at.is_some() {
+        "completed"
+    } else {
+        "in-progress"
+    };
+    r.insert("status".into(), json!(status));
+    r.insert(
+        "code".into(),
+        coding(
+            &format!("{SYSTEM_BASE}/CodeSystem/session-step"),
+            step.step.code(),
+        ),
+    );
+    r.insert(
+        "subject".into(),
+        reference(ResourceType::Patient, step.patient),
+    );
+    let mut performed = Map::new();
+    performed.insert("start".into(), json!(instant(step.started_at)));
+    if let Some(finished) = step.finished_at {
+        performed.insert("end".into(), json!(instant(finished)));
+    }
+    r.insert("performedPeriod".into(), Value::Object(performed));
+    Mapped {
+        resource_type: ResourceType::Procedure,
+        id: step.id.clone(),
+        patient: Some(step.patient),
+        identifiers: Vec::new(),
+        date: Some(Period {
+            start: step.started_at,
+            end: step
+                .finished_at
+                .map_or(instant_period(step.started_at).end, |f| {
+                    instant_period(f).end
+                }),
+        }),
+        status: Some((PROCEDURE_STATUS.into(), status.into())),
+        last_updated: updated,
+        resource: Value::Object(r),
+    }
+}
+
+const PUBLICATION_STATUS: &str = "http://hl7.org/fhir/publication-status";
+const RESPONSE_STATUS: &str = "http://hl7.org/fhir/questionnaire-answers-status";
+
+/// The canonical URL of a questionnaire Cellpath ships.
+pub fn questionnaire_url(code: &str) -> String {
+    format!("{SYSTEM_BASE}/Questionnaire/{code}")
+}
+
+fn answer_system(code: &str) -> String {
+    format!("{SYSTEM_BASE}/CodeSystem/{code}-answers")
+}
+
+/// A questionnaire's definition (its id is its code). Its texts are the
+/// English ones; `published` is when it was last changed.
+pub fn questionnaire(definition: &Definition, published: DateTime<Utc>) -> Mapped {
+    let code = definition.code();
+    let mut r = base(ResourceType::Questionnaire, code, published);
+    r.insert("url".into(), json!(questionnaire_url(code)));
+    r.insert("title".into(), json!(definition.title().en));
+    r.insert("status".into(), json!("active"));
+    r.insert("subjectType".into(), json!(["Patient"]));
+    let items: Vec<Value> = definition
+        .items()
+        .iter()
+        .map(|item| {
+            let mut value = json!({
+                "linkId": item.code,
+                "text": item.text.en,
+                "required": item.required,
+            });
+            match &item.answers {
+                Answers::Options(options) => {
+                    value["type"] = json!("choice");
+                    value["answerOption"] = Value::Array(
+                        options
+                            .iter()
+                            .map(|o| {
+                                json!({ "valueCoding": {
+                                    "system": answer_system(code),
+                                    "code": o.value.to_string(),
+                                    "display": o.label.en,
+                                } })
+                            })
+                            .collect(),
+                    );
+                }
+                Answers::Range { .. } => value["type"] = json!("integer"),
+            }
+            value
+        })
+        .collect();
+    r.insert("item".into(), Value::Array(items));
+    Mapped {
+        resource_type: ResourceType::Questionnaire,
+        id: code.to_string(),
+        patient: None,
+        identifiers: Vec::new(),
+        date: None,
+        status: Some((PUBLICATION_STATUS.into(), "active".into())),
+        last_updated: published,
+        resource: Value::Object(r),
+    }
+}
+
+/// A patient's answers to a questionnaire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseRecord {
+    pub id: String,
+    pub patient: PatientId,
+    pub answers: std::collections::BTreeMap<String, i64>,
+    pub answered_at: DateTime<Utc>,
+}
+
+/// A saved questionnaire as a completed QuestionnaireResponse, each answer
+/// as its definition asks (a coded option or an integer).
+pub fn questionnaire_response(definition: &Definition, response: &ResponseRecord) -> Mapped {
+    let code = definition.code();
+    let mut r = base(
+        ResourceType::QuestionnaireResponse,
+        &response.id,
+        response.answered_at,
+    );
+    r.insert("questionnaire".into(), json!(questionnaire_url(code)));
+    r.insert("status".into(), json!("completed"));
+    r.insert(
+        "subject".into(),
+        reference(ResourceType::Patient, response.patient),
+    );
+    r.insert("authored".into(), json!(instant(response.answered_at)));
+    let items: Vec<Value> = definition
+        .items()
+        .iter()
+        .filter_map(|item| {
+            let value = *response.answers.get(&item.code)?;
+            let answer = match &item.answers {
+                Answers::Options(options) => {
+                    let label = options.iter().find(|o| o.value == value)?;
+                    json!({ "valueCoding": {
+                        "system": answer_system(code),
+                        "code": value.to_string(),
+                        "display": label.label.en,
+                    } })
+                }
+                Answers::Range { .. } => json!({ "valueInteger": value }),
+            };
+            Some(json!({ "linkId": item.code, "text": item.text.en, "answer": [answer] }))
+        })
+        .collect();
+    if !items.is_empty() {
+        r.insert("item".into(), Value::Array(items));
+    }
+    Mapped {
+        resource_type: ResourceType::QuestionnaireResponse,
+        id: response.id.clone(),
+        patient: Some(response.patient),
+        identifiers: Vec::new(),
+        date: Some(instant_period(response.answered_at)),
+        status: Some((RESPONSE_STATUS.into(), "completed".into())),
+        last_updated: response.answered_at,
+        resource: Value::Object(r),
+    }
+}
+
+const OBSERVATION_STATUS: &str = "http://hl7.org/fhir/observation-status";
+
+/// The scores of a saved questionnaire as Observations, one per score
+/// computed (a score with too few answers is not an observation), each
+/// derived from its QuestionnaireResponse. Ids are the response's and the
+/// score's code.
+pub fn score_observations(
+    definition: &Definition,
+    response: &ResponseRecord,
+    scores: &[(String, f64)],
+) -> Vec<Mapped> {
+    let code = definition.code();
+    scores
+        .iter()
+        .filter_map(|(score, value)| {
+            let id = format!("{}-{score}", response.id);
+            let fhir_id = id.len() <= 64
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+            if !fhir_id || !value.is_finite() {
+                return None;
+            }
+            let title = definition
+                .scores()
+                .iter()
+                .find(|rule| rule.code == *score)
+                .map(|rule| rule.title.en.clone())?;
+            let mut r = base(ResourceType::Observation, &id, response.answered_at);
+            r.insert("status".into(), json!("final"));
+            r.insert(
+                "category".into(),
+                json!([coding(
+                    "http://terminology.hl7.org/CodeSystem/observation-category",
+                    "survey"
+                )]),
+            );
+            r.insert(
+                "code".into(),
+                json!({
+                    "coding": [{
+                        "system": format!("{SYSTEM_BASE}/CodeSystem/{code}-scores"),
+                        "code": score,
+                    }],
+                    "text": title,
+                }),
+            );
+            r.insert(
+                "subject".into(),
+                reference(ResourceType::Patient, response.patient),
+            );
+            r.insert(
+                "effectiveDateTime".into(),
+                json!(instant(response.answered_at)),
+            );
+            r.insert(
+                "valueQuantity".into(),
+                json!({ "value": value, "unit": "score" }),
+            );
+            r.insert(
+                "derivedFrom".into(),
+                json!([reference(ResourceType::QuestionnaireResponse, &response.id)]),
+            );
+            Some(Mapped {
+                resource_type: ResourceType::Observation,
+                id,
+                patient: Some(response.patient),
+                identifiers: Vec::new(),
+                date: Some(instant_period(response.answered_at)),
+                status: Some((OBSERVATION_STATUS.into(), "final".into())),
+                last_updated: response.answered_at,
+                resource: Value::Object(r),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -94,6 +94,42 @@ const SPECIMEN_PARAMS: &[ParamDef] = &[
 const BIOLOGICALLY_DERIVED_PRODUCT_PARAMS: &[ParamDef] =
     &[ID, p("identifier", ParamKind::Identifier), LAST_UPDATED];
 
+const ADVERSE_EVENT_PARAMS: &[ParamDef] = &[
+    ID,
+    p("subject", ParamKind::Patient),
+    p("date", ParamKind::Date),
+    p("seriousness", ParamKind::Status),
+    LAST_UPDATED,
+];
+
+const PROCEDURE_PARAMS: &[ParamDef] = &[
+    ID,
+    p("patient", ParamKind::Patient),
+    p("subject", ParamKind::Patient),
+    p("status", ParamKind::Status),
+    p("date", ParamKind::Date),
+    LAST_UPDATED,
+];
+
+const QUESTIONNAIRE_PARAMS: &[ParamDef] = &[ID, p("status", ParamKind::Status), LAST_UPDATED];
+const QUESTIONNAIRE_RESPONSE_PARAMS: &[ParamDef] = &[
+    ID,
+    p("patient", ParamKind::Patient),
+    p("subject", ParamKind::Patient),
+    p("status", ParamKind::Status),
+    p("authored", ParamKind::Date),
+    LAST_UPDATED,
+];
+
+const OBSERVATION_PARAMS: &[ParamDef] = &[
+    ID,
+    p("patient", ParamKind::Patient),
+    p("subject", ParamKind::Patient),
+    p("status", ParamKind::Status),
+    p("date", ParamKind::Date),
+    LAST_UPDATED,
+];
+
 /// The search parameters of `resource_type`, by their FHIR R4 names.
 pub fn params_of(resource_type: ResourceType) -> &'static [ParamDef] {
     match resource_type {
@@ -105,6 +141,11 @@ pub fn params_of(resource_type: ResourceType) -> &'static [ParamDef] {
         ResourceType::AllergyIntolerance => ALLERGY_INTOLERANCE_PARAMS,
         ResourceType::Specimen => SPECIMEN_PARAMS,
         ResourceType::BiologicallyDerivedProduct => BIOLOGICALLY_DERIVED_PRODUCT_PARAMS,
+        ResourceType::AdverseEvent => ADVERSE_EVENT_PARAMS,
+        ResourceType::Procedure => PROCEDURE_PARAMS,
+        ResourceType::Questionnaire => QUESTIONNAIRE_PARAMS,
+        ResourceType::QuestionnaireResponse => QUESTIONNAIRE_RESPONSE_PARAMS,
+        ResourceType::Observation => OBSERVATION_PARAMS,
     }
 }
 

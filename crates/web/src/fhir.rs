@@ -15,12 +15,17 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use cellpath_app::fhir::{FhirRecords, FhirSelection, FhirSource};
-use cellpath_app::{Actor, AppError, UnitRow};
+use cellpath_app::{Actor, AppError, DayEventRow, UnitRow};
+use cellpath_domain::adverse_events::{Outcome as AdverseOutcome, Relatedness};
 use cellpath_domain::donation::DonationId;
 use cellpath_domain::intake::IntakeKind;
+use cellpath_domain::questionnaire::Definition;
+use cellpath_domain::session_day::DayStep;
 use cellpath_domain::{Locale, PatientId, SiteId};
 use cellpath_fhir::outcome::{Issue, Problem, operation_outcome};
-use cellpath_fhir::resources::{self, CellUnit, Site, StaffMember};
+use cellpath_fhir::resources::{
+    self, AdverseEventRecord, CellUnit, ProcedureRecord, ResponseRecord, Site, StaffMember,
+};
 use cellpath_fhir::{Mapped, ResourceType, bundle, capability, search};
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -165,7 +170,48 @@ fn source_of(resource_type: ResourceType) -> FhirSource {
         ResourceType::MedicationStatement => FhirSource::Intake(IntakeKind::Medication),
         ResourceType::AllergyIntolerance => FhirSource::Intake(IntakeKind::Allergy),
         ResourceType::Specimen | ResourceType::BiologicallyDerivedProduct => FhirSource::Units,
+        ResourceType::AdverseEvent => FhirSource::AdverseEvents,
+        ResourceType::Procedure => FhirSource::SessionDays,
+        ResourceType::Questionnaire => FhirSource::Questionnaires,
+        ResourceType::QuestionnaireResponse => FhirSource::Responses,
+        ResourceType::Observation => FhirSource::Scores,
     }
+}
+
+/// The harvest and the injection of a session day, each from its start
+/// (and its finish, once recorded).
+fn procedures(patient: PatientId, events: &[DayEventRow]) -> Vec<ProcedureRecord> {
+    let step_of = |e: &DayEventRow| {
+        e.step
+            .as_deref()
+            .and_then(|s| DayStep::parse("step", s).ok())
+            .filter(|s| matches!(s, DayStep::Harvest | DayStep::Injection))
+    };
+    events
+        .iter()
+        .filter(|e| e.kind == "started")
+        .filter_map(|start| {
+            let step = step_of(start)?;
+            let finished_at = events
+                .iter()
+                .find(|e| e.kind == "finished" && step_of(e) == Some(step))
+                .map(|e| e.at);
+            Some(ProcedureRecord {
+                id: start.id.to_string(),
+                patient,
+                step,
+                started_at: start.at,
+                finished_at,
+            })
+        })
+        .collect()
+}
+
+/// When the shipped questionnaires last changed (their `meta.lastUpdated`).
+fn questionnaires_published() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or(chrono::DateTime::UNIX_EPOCH)
 }
 
 /// A unit of cells as the mapping reads it.
@@ -189,6 +235,65 @@ fn cell_unit(unit: UnitRow) -> CellUnit {
 /// Every record as its FHIR resource of `resource_type`.
 fn map_records(resource_type: ResourceType, records: FhirRecords, today: NaiveDate) -> Vec<Mapped> {
     match records {
+        FhirRecords::Questionnaires(definitions) => definitions
+            .iter()
+            .map(|d| resources::questionnaire(d, questionnaires_published()))
+            .collect(),
+        FhirRecords::Responses(responses) => responses
+            .into_iter()
+            .flat_map(|(patient, response)| {
+                let Some(definition) = Definition::by_code(&response.code) else {
+                    return Vec::new();
+                };
+                let scores: Vec<(String, f64)> = response
+                    .scores
+                    .0
+                    .iter()
+                    .filter_map(|s| Some((s.code.clone(), s.value?)))
+                    .collect();
+                let record = ResponseRecord {
+                    id: response.id.to_string(),
+                    patient,
+                    answers: response.answers,
+                    answered_at: response.answered_at,
+                };
+                if resource_type == ResourceType::Observation {
+                    resources::score_observations(&definition, &record, &scores)
+                } else {
+                    vec![resources::questionnaire_response(&definition, &record)]
+                }
+            })
+            .collect(),
+        FhirRecords::SessionDays(days) => days
+            .into_iter()
+            .flat_map(|(session, events)| procedures(session.patient_id, &events))
+            .map(|step| resources::procedure(&step))
+            .collect(),
+        FhirRecords::AdverseEvents(events) => events
+            .into_iter()
+            .filter_map(|e| {
+                let (Ok(relatedness), Ok(outcome)) = (
+                    Relatedness::parse("relatedness", &e.relatedness),
+                    AdverseOutcome::parse("outcome", &e.outcome),
+                ) else {
+                    tracing::error!("an adverse event with unreadable codes was left out");
+                    return None;
+                };
+                Some(resources::adverse_event(&AdverseEventRecord {
+                    id: e.id.to_string(),
+                    patient: PatientId::from_uuid(e.patient_id),
+                    unit_id: e.unit_id.map(|u| u.to_string()),
+                    what: e.what,
+                    onset_at: e.onset_at,
+                    grade: e.grade,
+                    serious: e.serious,
+                    relatedness,
+                    outcome,
+                    recorded_at: e.recorded_at,
+                    updated_at: e.updated_at,
+                }))
+            })
+            .collect(),
         FhirRecords::Units(units) => units
             .into_iter()
             .map(cell_unit)
@@ -284,8 +389,13 @@ async fn read(
     Path((resource_type, id)): Path<(String, String)>,
 ) -> Result<Response, FhirError> {
     let resource_type = resource_type_of(locale, &resource_type)?;
-    // Every id Cellpath gives out is a UUID; anything else cannot exist.
-    if uuid::Uuid::parse_str(&id).is_err() {
+    // Anything but a FHIR id ([A-Za-z0-9-.]{1,64}) cannot exist.
+    let fhir_id = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    if !fhir_id {
         return Err(FhirError::not_found(locale));
     }
     let only_patient = match resource_type {

@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::path::PathBuf;
 
-const TYPES: [&str; 8] = [
+const TYPES: [&str; 13] = [
     "Patient",
     "Practitioner",
     "Location",
@@ -23,6 +23,11 @@ const TYPES: [&str; 8] = [
     "AllergyIntolerance",
     "Specimen",
     "BiologicallyDerivedProduct",
+    "AdverseEvent",
+    "Procedure",
+    "Questionnaire",
+    "QuestionnaireResponse",
+    "Observation",
 ];
 
 async fn get(url: String, token: &str) -> (StatusCode, String, Value) {
@@ -342,6 +347,90 @@ both_backends! {
         assert_eq!(none["total"], 0);
     }
 
+    async fn adverse_events_are_read_with_their_grade_and_the_product_given(backend: Backend) {
+        let server = TestServer::start(&backend).await;
+        let given = server.clinic.administered("Adverse", "Event", "KIT-9").await;
+        let nurse = server.clinic.actor(Role::Nurse);
+        let draft = cellpath_domain::adverse_events::AdverseEventDraft {
+            what: "Knee swelling".into(),
+            onset_at: server.clinic.app.now().to_rfc3339(),
+            grade: "4".into(),
+            serious: true,
+            relatedness: "probable".into(),
+            outcome: "recovered_with_sequelae".into(),
+            unit: given.product_id.printed(),
+        };
+        let row = server.clinic.app.record_adverse_event(nurse, given.session, &draft).await.expect("record");
+        let token = server.token("physician").await;
+        let (status, _, event) = get(server.url(&format!("/fhir/AdverseEvent/{}", row.id)), &token).await;
+        assert_eq!(status, StatusCode::OK, "{event}");
+        assert_eq!(event["subject"]["reference"], format!("Patient/{}", given.patient.id));
+        assert_eq!(event["seriousness"]["coding"][0]["code"], "serious");
+        assert_eq!(event["severity"]["coding"][0]["code"], "severe");
+        assert_eq!(event["severity"]["coding"][1]["code"], "4");
+        assert_eq!(event["outcome"]["coding"][0]["code"], "resolvedWithSequelae");
+        let product = event["extension"].as_array().expect("extensions").iter().find_map(|e| e["valueReference"]["reference"].as_str()).expect("product");
+        assert_eq!(product, format!("BiologicallyDerivedProduct/{}", given.product.id));
+        let (_, _, serious) = get(server.url(&format!("/fhir/AdverseEvent?subject=Patient/{}&seriousness=serious&date=ge2000", given.patient.id)), &token).await;
+        assert_eq!(ids(&serious), [row.id.to_string()]);
+        let (_, _, none) = get(server.url("/fhir/AdverseEvent?seriousness=non-serious"), &token).await;
+        assert_eq!(none["total"], 0);
+        let north = server.token("north-nurse").await;
+        let (status, _, _) = get(server.url(&format!("/fhir/AdverseEvent/{}", row.id)), &north).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    async fn the_harvest_and_the_injection_are_procedures_of_the_patient(backend: Backend) {
+        let server = TestServer::start(&backend).await;
+        let given = server.clinic.administered("Procedure", "Patient", "KIT-5").await;
+        let token = server.token("physician").await;
+        let (_, _, procedures) = get(server.url(&format!("/fhir/Procedure?subject=Patient/{}", given.patient.id)), &token).await;
+        let steps: Vec<&str> = procedures["entry"].as_array().expect("entries").iter().filter_map(|e| e["resource"]["code"]["coding"][0]["code"].as_str()).collect();
+        assert_eq!(steps.len(), 2, "{procedures}");
+        assert!(steps.contains(&"harvest") && steps.contains(&"injection"), "{steps:?}");
+        for entry in procedures["entry"].as_array().expect("entries") {
+            assert_eq!(entry["resource"]["subject"]["reference"], format!("Patient/{}", given.patient.id));
+            assert!(entry["resource"]["performedPeriod"]["start"].is_string());
+        }
+        let (_, _, completed) = get(server.url(&format!("/fhir/Procedure?patient={}&status=completed,in-progress&date=ge2000", given.patient.id)), &token).await;
+        assert_eq!(completed["total"], 2);
+        let north = server.token("north-nurse").await;
+        let (_, _, none) = get(server.url("/fhir/Procedure"), &north).await;
+        assert_eq!(none["total"], 0);
+    }
+
+    async fn questionnaires_and_a_patients_answers_are_served(backend: Backend) {
+        let server = TestServer::start(&backend).await;
+        let r = records(&server).await;
+        let clinic = &server.clinic;
+        let form = vec![("pain".to_string(), "7".to_string())];
+        let saved = clinic.app.answer_questionnaire(clinic.actor(Role::Nurse), r.layla.id, "nrs-pain", "baseline", &form).await.expect("answer");
+        let token = server.token("physician").await;
+        let (status, _, nrs) = get(server.url("/fhir/Questionnaire/nrs-pain"), &token).await;
+        assert_eq!(status, StatusCode::OK, "{nrs}");
+        assert_eq!(nrs["item"][0]["linkId"], "pain");
+        assert_eq!(nrs["item"][0]["type"], "integer");
+        let (_, _, all) = get(server.url("/fhir/Questionnaire?status=active"), &token).await;
+        assert_eq!(all["total"], 3);
+        let (_, _, responses) = get(server.url(&format!("/fhir/QuestionnaireResponse?patient={}", r.layla.id)), &token).await;
+        assert_eq!(ids(&responses), [saved.id.to_string()]);
+        let response = &responses["entry"][0]["resource"];
+        assert_eq!(response["questionnaire"], "https://fhir.cellpath.example/Questionnaire/nrs-pain");
+        assert_eq!(response["item"][0]["answer"][0]["valueInteger"], 7);
+        let (_, _, none) = get(server.url(&format!("/fhir/QuestionnaireResponse?subject={}", r.omar.id)), &token).await;
+        assert_eq!(none["total"], 0);
+        let (_, _, observations) = get(server.url(&format!("/fhir/Observation?patient={}", r.layla.id)), &token).await;
+        assert_eq!(observations["total"], 1, "{observations}");
+        let score = &observations["entry"][0]["resource"];
+        assert_eq!(score["valueQuantity"]["value"], 7.0);
+        assert_eq!(score["derivedFrom"][0]["reference"], format!("QuestionnaireResponse/{}", saved.id));
+        let omar = patient_token(&server, &r.omar, "omar").await;
+        let (_, _, not_mine) = get(server.url("/fhir/Observation"), &omar).await;
+        assert_eq!(not_mine["total"], 0);
+        let (status, _, _) = get(server.url(&format!("/fhir/QuestionnaireResponse/{}", saved.id)), &omar).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
     async fn pages_follow_their_links_and_summary_count_gives_the_total_only(backend: Backend) {
         let server = TestServer::start(&backend).await;
         let r = records(&server).await;
@@ -492,6 +581,8 @@ both_backends! {
         });
         let out = tempfile::tempdir().expect("temporary directory");
         let physician = app.create_api_token("physician").await.expect("token");
+        record_adverse_event_after_the_demos_injection(&app, &physician).await;
+        answer_questionnaires_for_a_demo_patient(&app, &physician).await;
         let mut written = 0;
         let (status, _, metadata) = get(format!("{base}/fhir/metadata"), &physician).await;
         assert_eq!(status, StatusCode::OK);
@@ -525,6 +616,84 @@ both_backends! {
         assert!(written > 20, "only {written} resources");
         validator.run(out.path());
     }
+}
+
+/// The demo has no adverse events: one, graded and linked to the product
+/// given in the demo's administered session.
+async fn record_adverse_event_after_the_demos_injection(app: &App, token: &str) {
+    let physician = app
+        .token_actor(token)
+        .await
+        .expect("actor")
+        .expect("token works");
+    let site = physician.sites[0];
+    let until = app.now() + chrono::Duration::days(365);
+    let mut tx = app.store().begin().await.expect("begin");
+    let given = tx
+        .units_of_site(site, chrono::DateTime::UNIX_EPOCH, until)
+        .await
+        .expect("units")
+        .into_iter()
+        .find(|u| {
+            u.status == cellpath_domain::cells::UnitStatus::Administered && u.session_id.is_some()
+        })
+        .expect("the demo has an administered product");
+    tx.commit().await.expect("commit");
+    let printed = cellpath_domain::donation::DonationId::from_body(&given.donation_id)
+        .expect("id")
+        .printed();
+    let draft = cellpath_domain::adverse_events::AdverseEventDraft {
+        what: "Swelling at the injection site".into(),
+        onset_at: app.now().to_rfc3339(),
+        grade: "2".into(),
+        serious: false,
+        relatedness: "possible".into(),
+        outcome: "recovering".into(),
+        unit: printed,
+    };
+    app.record_adverse_event(&physician, given.session_id.expect("session"), &draft)
+        .await
+        .expect("adverse event");
+}
+
+/// The demo has no answered questionnaires: the pain scale and KOOS
+/// (partly answered) for one patient.
+async fn answer_questionnaires_for_a_demo_patient(app: &App, token: &str) {
+    let physician = app
+        .token_actor(token)
+        .await
+        .expect("actor")
+        .expect("token works");
+    let patient = app
+        .search_patients(&physician, "", 1, 0)
+        .await
+        .expect("search")
+        .patients[0]
+        .id;
+    let form = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    app.answer_questionnaire(
+        &physician,
+        patient,
+        "nrs-pain",
+        "baseline",
+        &form(&[("pain", "6")]),
+    )
+    .await
+    .expect("pain scale");
+    app.answer_questionnaire(
+        &physician,
+        patient,
+        "koos",
+        "baseline",
+        &form(&[("P1", "2"), ("P2", "3"), ("S1", "1")]),
+    )
+    .await
+    .expect("koos");
 }
 
 /// The independent validator (`shared/tools/fhir_validate.py`) and the
