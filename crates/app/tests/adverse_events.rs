@@ -8,13 +8,10 @@
 use cellpath_app::AppError;
 use cellpath_app::adverse_events::LookbackQuery;
 use cellpath_app::lab::DonorLotDraft;
-use cellpath_app::session_day::{CheckDraft, VitalsDraft};
-use cellpath_domain::Locale;
 use cellpath_domain::adverse_events::AdverseEventDraft;
-use cellpath_domain::consent::SignatureDraft;
 use cellpath_domain::plan::PlanDraft;
 use cellpath_domain::{IssueCode, Role};
-use cellpath_test_support::{Backend, Clinic, both_backends, patient_draft};
+use cellpath_test_support::{Backend, Clinic, both_backends};
 use chrono::Duration;
 
 fn codes<T: std::fmt::Debug>(result: Result<T, AppError>) -> Vec<(String, IssueCode)> {
@@ -253,60 +250,13 @@ both_backends! {
     async fn a_donor_lot_assigned_but_not_given_is_found_and_not_linked(backend: Backend) {
         let clinic = Clinic::new(&backend).await;
         let app = &clinic.app;
-        let (nurse, physician, lab) = (
-            clinic.actor(Role::Nurse),
-            clinic.actor(Role::Physician),
-            clinic.actor(Role::LabTech),
-        );
+        let (nurse, lab) = (clinic.actor(Role::Nurse), clinic.actor(Role::LabTech));
         let reason = "Test: recorded in one go.";
-        let patient = app
-            .register_patient(physician, None, &patient_draft("Rami", "Haddad"))
-            .await
-            .expect("patient");
         let plan = PlanDraft { cell_source: "allogeneic".into(), ..cellpath_test_support::knee_plan() };
-        let plan = app.create_plan(physician, patient.id, &plan, None).await.expect("plan");
-        let plan = app.decide_plan(physician, plan.id, plan.version, true, "Reviewed.").await.expect("approve");
-        let text = app.plan_consent(nurse, plan.id, Locale::En).await.expect("text").text;
-        let signature = SignatureDraft {
-            typed_name: patient.full_name(),
-            witness_name: "Nurse Witness".into(),
-            confirmed: true,
-            ..SignatureDraft::default()
-        };
-        app.take_consent(nurse, plan.id, Locale::En, &text.hash, &signature).await.expect("consent");
-        let session = app
-            .schedule_session(clinic.actor(Role::Coordinator), plan.id, app.now() + Duration::hours(2))
-            .await
-            .expect("session")
-            .id;
-        let identity = CheckDraft {
-            given_name: patient.given_name.clone(),
-            family_name: patient.family_name.clone(),
-            date_of_birth: patient.date_of_birth.to_string(),
-            ..CheckDraft::default()
-        };
-        let vitals = CheckDraft {
-            vitals: VitalsDraft {
-                systolic: "120".into(),
-                diastolic: "80".into(),
-                pulse: "70".into(),
-                temperature: "36.6".into(),
-                spo2: "98".into(),
-            },
-            ..CheckDraft::default()
-        };
-        for (item, draft) in [
-            ("identity", identity),
-            ("wristband", CheckDraft::default()),
-            ("consent", CheckDraft::default()),
-            ("nsaid_pause", CheckDraft::default()),
-            ("vitals", vitals),
-            ("allergies", CheckDraft::default()),
-            ("time_out", CheckDraft::default()),
-        ] {
-            app.record_check(nurse, session, item, &draft).await.expect(item);
-        }
-        app.finish_step(nurse, session, "check_in", reason).await.expect("check-in");
+        let (patient, plan) = clinic.approved_plan("Rami", "Haddad", &plan).await;
+        clinic.consented(&patient, plan).await;
+        let session = clinic.booked(plan).await;
+        clinic.checked_in(&patient, session, reason).await;
         app.start_step(nurse, session, "donor_preparation", reason).await.expect("prep");
         let lot = app
             .receive_donor_lot(

@@ -9,12 +9,11 @@ use cellpath_app::session_day::{
 };
 use cellpath_app::{App, AppConfig, AppError};
 use cellpath_domain::cells::{UnitKind, UnitStatus};
-use cellpath_domain::consent::SignatureDraft;
 use cellpath_domain::donation::DonationId;
 use cellpath_domain::patient::Patient;
 use cellpath_domain::plan::PlanDraft;
 use cellpath_domain::session_day::{DayStep, DeviationKind};
-use cellpath_domain::{IssueCode, Locale, PlanId, Role, SessionId};
+use cellpath_domain::{IssueCode, Role, SessionId};
 use cellpath_test_support::{Backend, Clinic, PASSWORD, both_backends, store};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::{Arc, Mutex};
@@ -50,72 +49,13 @@ fn code_of<T: std::fmt::Debug>(result: Result<T, AppError>) -> (String, IssueCod
 
 /// A booked session of an approved plan, with consent taken.
 async fn booked(clinic: &Clinic, plan: Option<PlanDraft>, family: &str) -> (Patient, SessionId) {
-    let physician = clinic.actor(Role::Physician);
-    let (patient, plan_id): (Patient, PlanId) = match plan {
+    let (patient, plan) = match plan {
         None => clinic.approved_knee_plan("Layla", family).await,
-        Some(draft) => {
-            let patient = clinic
-                .app
-                .register_patient(
-                    physician,
-                    None,
-                    &cellpath_test_support::patient_draft("Omar", family),
-                )
-                .await
-                .expect("patient");
-            let plan = clinic
-                .app
-                .create_plan(physician, patient.id, &draft, None)
-                .await
-                .expect("plan");
-            let plan = clinic
-                .app
-                .decide_plan(physician, plan.id, plan.version, true, "Reviewed.")
-                .await
-                .expect("approve");
-            (patient, plan.id)
-        }
+        Some(draft) => clinic.approved_plan("Omar", family, &draft).await,
     };
-    let hash = clinic
-        .app
-        .plan_consent(physician, plan_id, Locale::En)
-        .await
-        .expect("consent text")
-        .text
-        .hash;
-    clinic
-        .app
-        .take_consent(
-            clinic.actor(Role::Nurse),
-            plan_id,
-            Locale::En,
-            &hash,
-            &SignatureDraft {
-                typed_name: "Patient".into(),
-                witness_name: "Nurse Witness".into(),
-                confirmed: true,
-                ..SignatureDraft::default()
-            },
-        )
-        .await
-        .expect("consent");
-    // The first start the fixture's resources are free (earlier sessions
-    // of the same clinic took the earlier ones).
-    let now = clinic.app.now();
-    for hours in 1..48 {
-        let starts = now + Duration::hours(hours);
-        let coordinator = clinic.actor(Role::Coordinator);
-        match clinic
-            .app
-            .schedule_session(coordinator, plan_id, starts)
-            .await
-        {
-            Ok(session) => return (patient, session.id),
-            Err(AppError::Unavailable(_)) => continue,
-            Err(other) => panic!("session: {other:?}"),
-        }
-    }
-    panic!("no free start in two days")
+    clinic.consented(&patient, plan).await;
+    let session = clinic.booked(plan).await;
+    (patient, session)
 }
 
 fn vitals() -> VitalsDraft {

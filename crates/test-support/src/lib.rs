@@ -344,63 +344,72 @@ pub struct Administered {
 }
 
 impl Clinic {
-    /// Runs a new patient's autologous knee session, through the use cases,
-    /// from consent to the injection: the harvest, processing with
-    /// `kit_lots`, release by the second lab technician, the bedside check.
-    /// Timings outside the protocol are given a reason (the clock does not
-    /// move), so the steps are recorded as deviations.
-    pub async fn administered(&self, given: &str, family: &str, kit_lots: &str) -> Administered {
-        use cellpath_app::lab::{ProcessingDraft, QcDraft};
-        use cellpath_app::session_day::{
-            BedsideDraft, CheckDraft, HarvestDraft, InjectionDraft, VitalsDraft,
-        };
-        let app = &self.app;
-        let (physician, nurse, lab) = (
-            self.actor(Role::Physician),
-            self.actor(Role::Nurse),
-            self.actor(Role::LabTech),
-        );
-        let reason = "Test: recorded in one go.";
-        let (patient, plan) = self.approved_knee_plan(given, family).await;
-        let text = app
+    /// The plan's consent, in English, signed with the patient's name on a
+    /// clinic device before the fixture's nurse as witness.
+    pub async fn consented(
+        &self,
+        patient: &cellpath_domain::patient::Patient,
+        plan: cellpath_domain::PlanId,
+    ) {
+        let nurse = self.actor(Role::Nurse);
+        let text = self
+            .app
             .plan_consent(nurse, plan, cellpath_domain::Locale::En)
             .await
             .expect("consent text")
             .text;
-        app.take_consent(
-            nurse,
-            plan,
-            cellpath_domain::Locale::En,
-            &text.hash,
-            &cellpath_domain::consent::SignatureDraft {
-                typed_name: patient.full_name(),
-                witness_name: "Nurse Witness".into(),
-                confirmed: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("consent");
-        // The first start the fixture's single physician is free.
-        let mut session = None;
+        self.app
+            .take_consent(
+                nurse,
+                plan,
+                cellpath_domain::Locale::En,
+                &text.hash,
+                &cellpath_domain::consent::SignatureDraft {
+                    typed_name: patient.full_name(),
+                    witness_name: "Nurse Witness".into(),
+                    confirmed: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("consent");
+    }
+
+    /// A session of the plan booked by the coordinator at the first of one,
+    /// two, three... hours from now (within four days) when the fixture's
+    /// resources are free: earlier sessions of the same clinic hold the
+    /// earlier starts.
+    pub async fn booked(&self, plan: cellpath_domain::PlanId) -> cellpath_domain::SessionId {
+        let now = self.app.now();
         for hours in 1..96 {
-            match app
+            match self
+                .app
                 .schedule_session(
                     self.actor(Role::Coordinator),
                     plan,
-                    app.now() + chrono::Duration::hours(hours),
+                    now + chrono::Duration::hours(hours),
                 )
                 .await
             {
-                Ok(booked) => {
-                    session = Some(booked.id);
-                    break;
-                }
+                Ok(booked) => return booked.id,
                 Err(cellpath_app::AppError::Unavailable(_)) => continue,
                 Err(other) => panic!("session: {other:?}"),
             }
         }
-        let session = session.expect("a free start in four days");
+        panic!("no free start in four days")
+    }
+
+    /// Every check-in item of a session without sedation recorded by the
+    /// fixture's nurse (identity as registered, normal vitals), then
+    /// check-in finished, with `reason` for a timing outside the protocol.
+    pub async fn checked_in(
+        &self,
+        patient: &cellpath_domain::patient::Patient,
+        session: cellpath_domain::SessionId,
+        reason: &str,
+    ) {
+        use cellpath_app::session_day::{CheckDraft, VitalsDraft};
+        let nurse = self.actor(Role::Nurse);
         let identity = CheckDraft {
             given_name: patient.given_name.clone(),
             family_name: patient.family_name.clone(),
@@ -426,13 +435,36 @@ impl Clinic {
             ("allergies", CheckDraft::default()),
             ("time_out", CheckDraft::default()),
         ] {
-            app.record_check(nurse, session, item, &draft)
+            self.app
+                .record_check(nurse, session, item, &draft)
                 .await
-                .expect(item);
+                .unwrap_or_else(|e| panic!("{item}: {e:?}"));
         }
-        app.finish_step(nurse, session, "check_in", reason)
+        self.app
+            .finish_step(nurse, session, "check_in", reason)
             .await
             .expect("check-in");
+    }
+
+    /// Runs a new patient's autologous knee session, through the use cases,
+    /// from consent to the injection: the harvest, processing with
+    /// `kit_lots`, release by the second lab technician, the bedside check.
+    /// Timings outside the protocol are given a reason (the clock does not
+    /// move), so the steps are recorded as deviations.
+    pub async fn administered(&self, given: &str, family: &str, kit_lots: &str) -> Administered {
+        use cellpath_app::lab::{ProcessingDraft, QcDraft};
+        use cellpath_app::session_day::{BedsideDraft, HarvestDraft, InjectionDraft};
+        let app = &self.app;
+        let (physician, nurse, lab) = (
+            self.actor(Role::Physician),
+            self.actor(Role::Nurse),
+            self.actor(Role::LabTech),
+        );
+        let reason = "Test: recorded in one go.";
+        let (patient, plan) = self.approved_knee_plan(given, family).await;
+        self.consented(&patient, plan).await;
+        let session = self.booked(plan).await;
+        self.checked_in(&patient, session, reason).await;
         app.start_step(physician, session, "harvest", reason)
             .await
             .expect("harvest starts");

@@ -20,8 +20,8 @@
 mod browser_support;
 
 use browser_support::{
-    ChromeDriver, Screenshots, attr, choose, click, find, find_all, in_fresh_browser, is_present,
-    path, scroll_to, sign_in, text, type_into, wait_for,
+    ChromeDriver, Screenshots, assert_arabic_right_to_left, attr, choose, click, find, find_all,
+    in_fresh_browser, is_present, path, scroll_to, sign_in, text, type_into, wait_for,
 };
 use cellpath_app::{App, AppConfig};
 use cellpath_domain::questionnaire::{Answers, Definition, KOOS, score};
@@ -358,16 +358,7 @@ async fn koos_in_arabic(
     wait_for(&client, "#answer-koos").await;
     click(&client, "#answer-koos").await;
     wait_for(&client, "#questionnaire-form").await;
-    assert_eq!(attr(&client, "html", "lang").await.as_deref(), Some("ar"));
-    assert_eq!(attr(&client, "html", "dir").await.as_deref(), Some("rtl"));
-    assert_eq!(
-        find(&client, "main")
-            .await
-            .css_value("direction")
-            .await
-            .expect("direction"),
-        "rtl"
-    );
+    assert_arabic_right_to_left(&client).await;
     assert_eq!(
         text(&client, "#questionnaire-form legend").await,
         format!("١. {}", koos.items()[0].text.ar),

@@ -10,8 +10,8 @@
 mod browser_support;
 
 use browser_support::{
-    ChromeDriver, Screenshots, attr, body_text, choose, click, find, find_all, in_fresh_browser,
-    is_present, path, scroll_to, sign_in, text, type_into, wait_for,
+    ChromeDriver, Screenshots, assert_arabic_right_to_left, attr, body_text, choose, click, find,
+    find_all, in_fresh_browser, is_present, path, scroll_to, sign_in, text, type_into, wait_for,
 };
 use cellpath_app::Actor;
 use cellpath_domain::consent::{ConsentState, SignatureDraft};
@@ -342,16 +342,7 @@ async fn arabic_consent(
         .await
         .expect("open the consent");
     wait_for(&client, "#sign-form").await;
-    assert_eq!(attr(&client, "html", "lang").await.as_deref(), Some("ar"));
-    assert_eq!(attr(&client, "html", "dir").await.as_deref(), Some("rtl"));
-    assert_eq!(
-        find(&client, "main")
-            .await
-            .css_value("direction")
-            .await
-            .expect("direction"),
-        "rtl"
-    );
+    assert_arabic_right_to_left(&client).await;
     assert_eq!(
         text(&client, "#consent-state").await,
         tr(Locale::Ar, "consent-state-missing")

@@ -24,14 +24,13 @@ use browser_support::{
     ChromeDriver, Screenshots, choose, click, find, in_fresh_browser, is_present, scroll_to,
     set_date, sign_in, text, type_into, wait_for,
 };
+use cellpath_app::Actor;
 use cellpath_app::lab::{ProcessingDraft, QcDraft};
 use cellpath_app::session_day::{CheckDraft, HarvestDraft, VitalsDraft};
-use cellpath_app::{Actor, AppError};
 use cellpath_domain::cells::UnitStatus;
-use cellpath_domain::consent::SignatureDraft;
 use cellpath_domain::plan::PlanDraft;
-use cellpath_domain::{Locale, PlanId, Role, SessionId};
-use cellpath_test_support::{Backend, PASSWORD, TestServer, patient_draft};
+use cellpath_domain::{Role, SessionId};
+use cellpath_test_support::{Backend, PASSWORD, TestServer};
 use chrono::Duration;
 use fantoccini::Client;
 use fantoccini::key::Key;
@@ -75,52 +74,12 @@ async fn booked(
     plan: Option<PlanDraft>,
 ) -> SessionId {
     let clinic = &server.clinic;
-    let app = &clinic.app;
-    let physician = clinic.actor(Role::Physician);
-    let plan_id: PlanId = match plan {
-        None => clinic.approved_knee_plan(given, family).await.1,
-        Some(draft) => {
-            let patient = app
-                .register_patient(physician, None, &patient_draft(given, family))
-                .await
-                .expect("patient");
-            let plan = app
-                .create_plan(physician, patient.id, &draft, None)
-                .await
-                .expect("plan");
-            app.decide_plan(physician, plan.id, plan.version, true, "Reviewed.")
-                .await
-                .expect("approve")
-                .id
-        }
+    let (patient, plan) = match plan {
+        None => clinic.approved_knee_plan(given, family).await,
+        Some(draft) => clinic.approved_plan(given, family, &draft).await,
     };
-    let nurse = clinic.actor(Role::Nurse);
-    let text = app
-        .plan_consent(nurse, plan_id, Locale::En)
-        .await
-        .expect("consent text")
-        .text;
-    let signature = SignatureDraft {
-        typed_name: format!("{given} {family}"),
-        witness_name: "Nurse Rana".into(),
-        confirmed: true,
-        ..SignatureDraft::default()
-    };
-    app.take_consent(nurse, plan_id, Locale::En, &text.hash, &signature)
-        .await
-        .expect("consent");
-    let coordinator = clinic.actor(Role::Coordinator);
-    for hours in 1..72 {
-        match app
-            .schedule_session(coordinator, plan_id, app.now() + Duration::hours(hours))
-            .await
-        {
-            Ok(session) => return session.id,
-            Err(AppError::Unavailable(_)) => continue,
-            Err(other) => panic!("session: {other:?}"),
-        }
-    }
-    panic!("no free start in three days")
+    clinic.consented(&patient, plan).await;
+    clinic.booked(plan).await
 }
 
 fn allogeneic_plan() -> PlanDraft {

@@ -719,6 +719,18 @@ async fn day_now(
     Ok(Json(day_out(&view)))
 }
 
+/// The answer to a change of the day: the day as it now is, or the
+/// change's refusal as a problem.
+async fn day_after<T>(
+    state: &AppState,
+    api: &ApiActor,
+    id: SessionId,
+    changed: Result<T, AppError>,
+) -> Result<Json<SessionDayOut>, ApiError> {
+    changed.map_err(|e| ApiError::new(api.locale, e))?;
+    day_now(state, api, id).await
+}
+
 // --------------------------------------------------------------- handlers
 
 /// A session day: each step with who started and finished it and when,
@@ -768,12 +780,8 @@ pub async fn record_check(
         },
         note: s(&input.note),
     };
-    state
-        .app
-        .record_check(&api.actor, id, &item, &draft)
-        .await
-        .map_err(|e| ApiError::new(api.locale, e))?;
-    day_now(&state, &api, id).await
+    let changed = state.app.record_check(&api.actor, id, &item, &draft).await;
+    day_after(&state, &api, id, changed).await
 }
 
 /// Start a step. Each step starts after the one before it finished; the
@@ -791,12 +799,11 @@ pub async fn start_step(
     ApiJson(input): ApiJson<StepIn>,
 ) -> Result<Json<SessionDayOut>, ApiError> {
     let id = path_id(api.locale, &session_id)?;
-    state
+    let changed = state
         .app
         .start_step(&api.actor, id, &step, &s(&input.reason))
-        .await
-        .map_err(|e| ApiError::new(api.locale, e))?;
-    day_now(&state, &api, id).await
+        .await;
+    day_after(&state, &api, id, changed).await
 }
 
 /// Finish a step. Check-in with items missing is refused with one problem
@@ -814,12 +821,11 @@ pub async fn finish_step(
     ApiJson(input): ApiJson<StepIn>,
 ) -> Result<Json<SessionDayOut>, ApiError> {
     let id = path_id(api.locale, &session_id)?;
-    state
+    let changed = state
         .app
         .finish_step(&api.actor, id, &step, &s(&input.reason))
-        .await
-        .map_err(|e| ApiError::new(api.locale, e))?;
-    day_now(&state, &api, id).await
+        .await;
+    day_after(&state, &api, id, changed).await
 }
 
 /// Record a deviation that timing cannot see: a sterile breach, or another.
@@ -835,7 +841,7 @@ pub async fn record_deviation(
     ApiJson(input): ApiJson<DeviationIn>,
 ) -> Result<Json<SessionDayOut>, ApiError> {
     let id = path_id(api.locale, &session_id)?;
-    state
+    let changed = state
         .app
         .record_deviation(
             &api.actor,
@@ -844,9 +850,8 @@ pub async fn record_deviation(
             &s(&input.kind),
             &s(&input.reason),
         )
-        .await
-        .map_err(|e| ApiError::new(api.locale, e))?;
-    day_now(&state, &api, id).await
+        .await;
+    day_after(&state, &api, id, changed).await
 }
 
 /// Record the harvest (while the harvest step runs): it creates the
@@ -936,12 +941,8 @@ pub async fn record_injection(
         volume_ml: n(&input.volume_ml),
         note: s(&input.note),
     };
-    state
-        .app
-        .record_injection(&api.actor, id, &draft)
-        .await
-        .map_err(|e| ApiError::new(api.locale, e))?;
-    day_now(&state, &api, id).await
+    let changed = state.app.record_injection(&api.actor, id, &draft).await;
+    day_after(&state, &api, id, changed).await
 }
 
 /// Record a monitoring round (while monitoring runs); says whether the

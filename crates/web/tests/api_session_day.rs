@@ -5,12 +5,11 @@
 //! second person, a donor lot from quarantine to an allogeneic bedside, the
 //! site's label settings, and the OpenAPI document.
 
-use cellpath_domain::consent::SignatureDraft;
+use cellpath_domain::Role;
 use cellpath_domain::patient::Patient;
 use cellpath_domain::plan::PlanDraft;
-use cellpath_domain::{Locale, Role};
 use cellpath_test_support::api::{assert_ok, assert_problem, get, post, put};
-use cellpath_test_support::{Backend, Clinic, PASSWORD, TestServer, both_backends, patient_draft};
+use cellpath_test_support::{Backend, Clinic, PASSWORD, TestServer, both_backends};
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -24,46 +23,11 @@ async fn booked(
     plan: Option<PlanDraft>,
     hours: i64,
 ) -> (Patient, String) {
-    let physician = clinic.actor(Role::Physician);
     let (patient, plan_id) = match plan {
         None => clinic.approved_knee_plan("Layla", family).await,
-        Some(draft) => {
-            let patient = clinic
-                .app
-                .register_patient(physician, None, &patient_draft("Omar", family))
-                .await
-                .expect("patient");
-            let plan = clinic
-                .app
-                .create_plan(physician, patient.id, &draft, None)
-                .await
-                .expect("plan");
-            let plan = clinic
-                .app
-                .decide_plan(physician, plan.id, plan.version, true, "Reviewed.")
-                .await
-                .expect("approve");
-            (patient, plan.id)
-        }
+        Some(draft) => clinic.approved_plan("Omar", family, &draft).await,
     };
-    let nurse = clinic.actor(Role::Nurse);
-    let text = clinic
-        .app
-        .plan_consent(nurse, plan_id, Locale::En)
-        .await
-        .expect("consent text")
-        .text;
-    let signature = SignatureDraft {
-        typed_name: patient.full_name(),
-        witness_name: "Nurse Witness".into(),
-        confirmed: true,
-        ..SignatureDraft::default()
-    };
-    clinic
-        .app
-        .take_consent(nurse, plan_id, Locale::En, &text.hash, &signature)
-        .await
-        .expect("consent");
+    clinic.consented(&patient, plan_id).await;
     let session = clinic
         .app
         .schedule_session(

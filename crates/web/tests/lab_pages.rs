@@ -6,11 +6,10 @@
 //! that names each patient's step and refreshes itself, and the admin's
 //! facility code.
 
-use cellpath_app::session_day::{CheckDraft, HarvestDraft, VitalsDraft};
-use cellpath_domain::consent::SignatureDraft;
+use cellpath_app::session_day::HarvestDraft;
 use cellpath_domain::donation::{mod37_2_character, mod37_2_check_value};
 use cellpath_domain::patient::Patient;
-use cellpath_domain::{Locale, Role, SessionId};
+use cellpath_domain::{Role, SessionId};
 use cellpath_test_support::{
     Backend, PASSWORD, TestServer, both_backends, csrf_of, strip_isolation,
 };
@@ -123,59 +122,15 @@ async fn checked_in(
     starts: chrono::DateTime<Utc>,
 ) -> (Patient, SessionId) {
     let clinic = &server.clinic;
-    let app = &clinic.app;
-    let nurse = clinic.actor(Role::Nurse);
     let (patient, plan) = clinic.approved_knee_plan(given, "Haddad").await;
-    let consent = app
-        .plan_consent(nurse, plan, Locale::En)
-        .await
-        .expect("consent text");
-    let signature = SignatureDraft {
-        typed_name: format!("{given} Haddad"),
-        witness_name: "Nurse Rana".into(),
-        confirmed: true,
-        ..SignatureDraft::default()
-    };
-    app.take_consent(nurse, plan, Locale::En, &consent.text.hash, &signature)
-        .await
-        .expect("consent");
-    let session = app
+    clinic.consented(&patient, plan).await;
+    let session = clinic
+        .app
         .schedule_session(clinic.actor(Role::Coordinator), plan, starts)
         .await
         .expect("session")
         .id;
-    let identity = CheckDraft {
-        given_name: patient.given_name.clone(),
-        family_name: patient.family_name.clone(),
-        date_of_birth: patient.date_of_birth.to_string(),
-        ..CheckDraft::default()
-    };
-    let vitals = CheckDraft {
-        vitals: VitalsDraft {
-            systolic: "124".into(),
-            diastolic: "78".into(),
-            pulse: "72".into(),
-            temperature: "36.8".into(),
-            spo2: "98".into(),
-        },
-        ..CheckDraft::default()
-    };
-    for (item, draft) in [
-        ("identity", identity),
-        ("wristband", CheckDraft::default()),
-        ("consent", CheckDraft::default()),
-        ("nsaid_pause", CheckDraft::default()),
-        ("vitals", vitals),
-        ("allergies", CheckDraft::default()),
-        ("time_out", CheckDraft::default()),
-    ] {
-        app.record_check(nurse, session, item, &draft)
-            .await
-            .unwrap_or_else(|e| panic!("{item}: {e:?}"));
-    }
-    app.finish_step(nurse, session, "check_in", "test")
-        .await
-        .expect("check-in finished");
+    clinic.checked_in(&patient, session, "test").await;
     (patient, session)
 }
 

@@ -5,10 +5,9 @@
 //! and the discharge instructions printed in Arabic (rendered by poppler).
 //! The PNGs land in `<target>/documents/` for a person to look at.
 
-use cellpath_app::Actor;
 use cellpath_app::lab::{ProcessingDraft, QcDraft};
-use cellpath_app::session_day::{CheckDraft, HarvestDraft, VitalsDraft};
-use cellpath_domain::consent::SignatureDraft;
+use cellpath_app::session_day::{CheckDraft, HarvestDraft};
+use cellpath_domain::patient::Patient;
 use cellpath_domain::{Locale, Role, SessionId};
 use cellpath_test_support::{
     Backend, PASSWORD, TestServer, both_backends, csrf_of, strip_isolation,
@@ -92,78 +91,20 @@ fn check_item<'a>(html: &'a str, code: &str) -> &'a str {
 
 /// A patient ("Amal Haddad", born 1970-05-04) with an approved knee plan
 /// from their own bone marrow, a session booked and a valid consent.
-async fn consented_session(server: &TestServer) -> (SessionId, cellpath_domain::PatientId) {
-    let app = &server.clinic.app;
-    let nurse = server.clinic.actor(Role::Nurse);
-    let (patient, plan) = server.clinic.approved_knee_plan("Amal", "Haddad").await;
-    let session = app
+async fn consented_session(server: &TestServer) -> (SessionId, Patient) {
+    let clinic = &server.clinic;
+    let (patient, plan) = clinic.approved_knee_plan("Amal", "Haddad").await;
+    let session = clinic
+        .app
         .schedule_session(
-            server.clinic.actor(Role::Coordinator),
+            clinic.actor(Role::Coordinator),
             plan,
-            app.now() + Duration::hours(1),
+            clinic.app.now() + Duration::hours(1),
         )
         .await
         .expect("session");
-    let text = app
-        .plan_consent(nurse, plan, Locale::En)
-        .await
-        .expect("consent text")
-        .text;
-    let signature = SignatureDraft {
-        typed_name: "Amal Haddad".into(),
-        witness_name: "Nurse Rana".into(),
-        confirmed: true,
-        ..SignatureDraft::default()
-    };
-    app.take_consent(nurse, plan, Locale::En, &text.hash, &signature)
-        .await
-        .expect("consent");
-    (session.id, patient.id)
-}
-
-fn vitals() -> VitalsDraft {
-    VitalsDraft {
-        systolic: "124".into(),
-        diastolic: "78".into(),
-        pulse: "72".into(),
-        temperature: "36.8".into(),
-        spo2: "98".into(),
-    }
-}
-
-/// Every check-in item through the app, then check-in finished.
-async fn checked_in(server: &TestServer, nurse: &Actor, session: SessionId) {
-    let app = &server.clinic.app;
-    let identity = CheckDraft {
-        given_name: "Amal".into(),
-        family_name: "Haddad".into(),
-        date_of_birth: "1970-05-04".into(),
-        ..CheckDraft::default()
-    };
-    app.record_check(nurse, session, "identity", &identity)
-        .await
-        .expect("identity");
-    for item in [
-        "wristband",
-        "consent",
-        "nsaid_pause",
-        "allergies",
-        "time_out",
-    ] {
-        app.record_check(nurse, session, item, &CheckDraft::default())
-            .await
-            .unwrap_or_else(|e| panic!("{item}: {e:?}"));
-    }
-    let taken = CheckDraft {
-        vitals: vitals(),
-        ..CheckDraft::default()
-    };
-    app.record_check(nurse, session, "vitals", &taken)
-        .await
-        .expect("vitals");
-    app.finish_step(nurse, session, "check_in", "")
-        .await
-        .expect("check-in finished");
+    clinic.consented(&patient, plan).await;
+    (session.id, patient)
 }
 
 fn harvest() -> HarvestDraft {
@@ -246,11 +187,11 @@ fn pdf_text(pdf: &Path) -> String {
 both_backends! {
     async fn the_day_lists_the_missing_checklist_and_refuses_in_the_users_language(backend: Backend) {
         let server = TestServer::start(&backend).await;
-        let (session, patient_id) = consented_session(&server).await;
+        let (session, patient) = consented_session(&server).await;
         let patient = server
             .clinic
             .app
-            .patient_chart(server.clinic.actor(Role::Nurse), patient_id)
+            .patient_chart(server.clinic.actor(Role::Nurse), patient.id)
             .await
             .expect("chart")
             .patient;
@@ -407,10 +348,10 @@ both_backends! {
     async fn a_failed_bedside_check_blocks_and_the_discharge_prints_in_arabic(backend: Backend) {
         let server = TestServer::start(&backend).await;
         let app = &server.clinic.app;
-        let (session, _) = consented_session(&server).await;
+        let (session, patient) = consented_session(&server).await;
         let nurse_actor = server.clinic.actor(Role::Nurse);
         let lab_actor = server.clinic.actor(Role::LabTech);
-        checked_in(&server, nurse_actor, session).await;
+        server.clinic.checked_in(&patient, session, "").await;
         app.start_step(nurse_actor, session, "harvest", "").await.expect("harvest");
         let specimen = app.record_harvest(nurse_actor, session, &harvest()).await.expect("specimen");
         app.finish_step(nurse_actor, session, "harvest", "test").await.expect("harvest done");

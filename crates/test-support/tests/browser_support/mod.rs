@@ -326,3 +326,18 @@ pub async fn scroll_to(client: &Client, css: &str) {
         .await
         .unwrap_or_else(|e| panic!("scrolling to `{css}`: {e}"));
 }
+
+/// Asserts the page is in Arabic and its content runs right to left, as
+/// laid out (the computed direction of `main`), not only as marked.
+pub async fn assert_arabic_right_to_left(client: &Client) {
+    assert_eq!(attr(client, "html", "lang").await.as_deref(), Some("ar"));
+    assert_eq!(attr(client, "html", "dir").await.as_deref(), Some("rtl"));
+    assert_eq!(
+        find(client, "main")
+            .await
+            .css_value("direction")
+            .await
+            .expect("direction"),
+        "rtl"
+    );
+}

@@ -16,7 +16,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use cellpath_app::lab::{DonorLotDraft, ProcessingDraft, QcDraft};
 use cellpath_app::session_day::{BoardRow, SessionDayView};
 use cellpath_app::{Actor, AppError, ChainEventRow, UnitRow, decode_fields};
@@ -1007,67 +1007,14 @@ async fn act(
     }
 }
 
-async fn start_processing(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    form: PageForm,
-) -> Result<Response, PageError> {
-    act(state, viewer, id, form, UnitAction::StartProcessing).await
-}
-
-async fn processing(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    form: PageForm,
-) -> Result<Response, PageError> {
-    act(state, viewer, id, form, UnitAction::Processing).await
-}
-
-async fn qc(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    form: PageForm,
-) -> Result<Response, PageError> {
-    act(state, viewer, id, form, UnitAction::Qc).await
-}
-
-async fn release(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    form: PageForm,
-) -> Result<Response, PageError> {
-    act(state, viewer, id, form, UnitAction::Release).await
-}
-
-async fn finish_processing(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    form: PageForm,
-) -> Result<Response, PageError> {
-    act(state, viewer, id, form, UnitAction::FinishProcessing).await
-}
-
-async fn reject(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    form: PageForm,
-) -> Result<Response, PageError> {
-    act(state, viewer, id, form, UnitAction::Reject).await
-}
-
-async fn release_lot(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    form: PageForm,
-) -> Result<Response, PageError> {
-    act(state, viewer, id, form, UnitAction::ReleaseLot).await
+/// The route of one unit action's form: extract, then [`act`].
+fn unit_action(action: UnitAction) -> MethodRouter<AppState> {
+    post(
+        move |State(state): State<AppState>,
+              viewer: Viewer,
+              Path(id): Path<String>,
+              form: PageForm| act(state, viewer, id, form, action),
+    )
 }
 
 // ---------------------------------------------------------------- donor lots
@@ -1472,13 +1419,25 @@ pub fn routes() -> Router<AppState> {
         .route("/lab", get(show_lab))
         .route("/lab/receive", post(receive))
         .route("/lab/units/{id}", get(show_unit))
-        .route("/lab/units/{id}/start-processing", post(start_processing))
-        .route("/lab/units/{id}/processing", post(processing))
-        .route("/lab/units/{id}/qc", post(qc))
-        .route("/lab/units/{id}/release", post(release))
-        .route("/lab/units/{id}/finish-processing", post(finish_processing))
-        .route("/lab/units/{id}/reject", post(reject))
-        .route("/lab/units/{id}/release-lot", post(release_lot))
+        .route(
+            "/lab/units/{id}/start-processing",
+            unit_action(UnitAction::StartProcessing),
+        )
+        .route(
+            "/lab/units/{id}/processing",
+            unit_action(UnitAction::Processing),
+        )
+        .route("/lab/units/{id}/qc", unit_action(UnitAction::Qc))
+        .route("/lab/units/{id}/release", unit_action(UnitAction::Release))
+        .route(
+            "/lab/units/{id}/finish-processing",
+            unit_action(UnitAction::FinishProcessing),
+        )
+        .route("/lab/units/{id}/reject", unit_action(UnitAction::Reject))
+        .route(
+            "/lab/units/{id}/release-lot",
+            unit_action(UnitAction::ReleaseLot),
+        )
         .route(
             "/lab/donor-lots",
             get(show_donor_lots).post(receive_donor_lot),
