@@ -44,7 +44,10 @@ fn synthea() -> Option<Vec<(String, Value)>> {
             .map(|f| {
                 let text = std::fs::read(f).expect("read");
                 (
-                    f.file_name().expect("a value").to_string_lossy().into_owned(),
+                    f.file_name()
+                        .expect("a value")
+                        .to_string_lossy()
+                        .into_owned(),
                     serde_json::from_slice(&text).expect("json"),
                 )
             })

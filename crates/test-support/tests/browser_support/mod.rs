@@ -280,12 +280,21 @@ pub async fn set_date(client: &Client, form_css: &str, name: &str, iso_date: &st
         .unwrap_or_else(|e| panic!("setting date `{name}`: {e}"));
 }
 
+/// Clicks the element `css` finds. When the document is replaced between
+/// the find and the click (a navigation still landing on a loaded
+/// machine), the element is stale and the click did not happen: it is
+/// found again in the new document, a few times, before the click counts
+/// as failed.
 pub async fn click(client: &Client, css: &str) {
-    find(client, css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("clicking `{css}`: {e}"));
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match find(client, css).await.click().await {
+            Ok(()) => return,
+            Err(e) if attempts < 5 && e.to_string().contains("stale element") => continue,
+            Err(e) => panic!("clicking `{css}`: {e}"),
+        }
+    }
 }
 
 pub async fn path(client: &Client) -> String {
