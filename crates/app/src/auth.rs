@@ -171,6 +171,21 @@ impl App {
         })
     }
 
+    /// The actor an enabled account acts as, for commands that the person
+    /// running the server runs in that account's name (`cellpath export
+    /// --user`); an unknown or disabled account is "not found".
+    pub async fn actor_by_username(&self, username: &str) -> Result<Actor> {
+        let mut tx = self.begin().await?;
+        let user = tx
+            .user_by_username(username)
+            .await?
+            .filter(|u| !u.disabled)
+            .ok_or(AppError::NotFound)?;
+        let actor = self.actor_of(&mut tx, &user).await?;
+        tx.commit().await?;
+        Ok(actor)
+    }
+
     /// Checks a username, password and (when the account has one) TOTP code,
     /// and opens a session. Failures count towards a lockout.
     pub async fn sign_in(

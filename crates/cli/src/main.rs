@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod export;
 mod id;
 mod import;
 mod label;
@@ -87,6 +88,8 @@ enum Command {
     Label(label::LabelArgs),
     /// Import patients (with conditions, medications, allergies) from FHIR R4 Bundle files or directories.
     Import(import::ImportArgs),
+    /// Export the FHIR R4 resources changed since a day, one NDJSON file per type (`--since`, `--out`, `--user`).
+    Export(export::ExportArgs),
 }
 
 #[derive(Subcommand)]
@@ -440,6 +443,11 @@ async fn run(cli: Cli) -> Result<()> {
             let (format, locale) = label::parse(&args)?;
             let app = open(&cli.db).await?;
             label::run(&app, &args, format, locale).await
+        }
+        Some(Command::Export(args)) => {
+            export::since(&args.since)?;
+            let app = open(&cli.db).await?;
+            export::run(&app, &args).await
         }
         Some(Command::Import(args)) => {
             let app = open(&cli.db).await?;

@@ -44,6 +44,15 @@ pub fn capability_statement(base: &str, version: &str) -> Value {
                 "description": "Authorization: Bearer TOKEN (cellpath token create). A token acts with its user's role and sites; a patient's token reaches only that patient.",
             },
             "resource": resources,
+            // POST /fhir: a transaction or batch Bundle of patients with
+            // their conditions, medications and allergies (`import`).
+            "interaction": [{
+                "code": "transaction",
+                "documentation": "Patients with Condition, MedicationStatement, MedicationRequest and AllergyIntolerance; Organization and Practitioner kept as directory entries; other resources reported as not kept.",
+            }, {
+                "code": "batch",
+                "documentation": "As transaction: the Bundle is imported whole or refused whole.",
+            }],
         }],
     })
 }

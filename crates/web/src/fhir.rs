@@ -333,6 +333,31 @@ fn map_records(resource_type: ResourceType, records: FhirRecords, today: NaiveDa
     }
 }
 
+/// Every resource of `resource_type` the actor may read that changed at
+/// or after `since`, as the server would serve it (bulk export). Each
+/// patient whose data it holds is audited, as for a search.
+pub async fn export_type(
+    app: &cellpath_app::App,
+    actor: &Actor,
+    resource_type: ResourceType,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Value>, AppError> {
+    app.fhir_read(actor, source_of(resource_type), None, |records, today| {
+        let mapped: Vec<Mapped> = map_records(resource_type, records, today)
+            .into_iter()
+            .filter(|m| m.last_updated >= since)
+            .collect();
+        let mut patients: Vec<PatientId> = mapped.iter().filter_map(|m| m.patient).collect();
+        patients.sort();
+        patients.dedup();
+        FhirSelection {
+            value: mapped.into_iter().map(|m| m.resource).collect(),
+            patients,
+        }
+    })
+    .await
+}
+
 fn resource_type_of(locale: Locale, name: &str) -> Result<ResourceType, FhirError> {
     ResourceType::parse(name).ok_or_else(|| {
         FhirError::new(

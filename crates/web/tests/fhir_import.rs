@@ -54,6 +54,10 @@ both_backends! {
     async fn a_transaction_bundle_is_imported_once_and_a_bad_one_refused_whole(backend: Backend) {
         let Some(bundle) = first_synthea_bundle() else { return };
         let server = TestServer::start(&backend).await;
+        let metadata: Value = reqwest::get(server.url("/fhir/metadata")).await.expect("metadata").json().await.expect("json");
+        let interactions: Vec<&str> = metadata["rest"][0]["interaction"].as_array().expect("interactions")
+            .iter().filter_map(|i| i["code"].as_str()).collect();
+        assert_eq!(interactions, ["transaction", "batch"], "metadata says POST /fhir takes Bundles");
         let nurse = server.token("nurse").await;
         let (status, answer) = post(&server, &nurse, &bundle).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
