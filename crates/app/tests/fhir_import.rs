@@ -8,31 +8,15 @@
 use cellpath_domain::Role;
 use cellpath_domain::intake::IntakeKind;
 use cellpath_fhir::import::read_bundle;
-use cellpath_test_support::{Backend, Clinic, both_backends};
+use cellpath_test_support::{Backend, Clinic, both_backends, synthea_dir};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-/// The Synthea Bundles: `CELLPATH_FHIR_SYNTHEA`, else beside the checkout.
-/// Missing: the test says so and passes, unless `CI` is set.
+/// The Synthea Bundles, parsed, by file name.
 fn synthea() -> Option<Vec<(String, Value)>> {
-    let dir = std::env::var_os("CELLPATH_FHIR_SYNTHEA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/fhir/synthea")
-        });
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "no Synthea Bundles at {} (CI is set, so this is a failure)",
-            dir.display()
-        );
-        eprintln!(
-            "note: no Synthea Bundles at {}; not imported",
-            dir.display()
-        );
-        return None;
-    };
+    let dir = synthea_dir()?;
+    let entries = std::fs::read_dir(&dir).expect("read the Synthea directory");
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "json"))

@@ -3,8 +3,7 @@
 //! that finds everything there already; a Bundle that is not valid is
 //! refused with the element at fault and the command exits 1.
 
-use cellpath_test_support::{Backend, TestDb, both_backends};
-use std::path::PathBuf;
+use cellpath_test_support::{Backend, TestDb, both_backends, synthea_dir};
 use std::process::{Command, Output};
 
 fn cellpath(db: &TestDb, args: &[&str]) -> Output {
@@ -20,30 +19,9 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).to_string()
 }
 
-fn synthea() -> Option<PathBuf> {
-    let dir = std::env::var_os("CELLPATH_FHIR_SYNTHEA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/fhir/synthea")
-        });
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "no Synthea Bundles at {} (CI is set, so this is a failure)",
-        dir.display()
-    );
-    eprintln!(
-        "note: no Synthea Bundles at {}; not imported",
-        dir.display()
-    );
-    None
-}
-
 both_backends! {
     async fn a_directory_of_bundles_imports_once_and_a_bad_bundle_is_named(backend: Backend) {
-        let Some(dir) = synthea() else { return };
+        let Some(dir) = synthea_dir() else { return };
         let db = TestDb::new(&backend).await;
         let demo = cellpath(&db, &["demo"]);
         assert!(demo.status.success(), "{}", text(&demo.stderr));

@@ -800,6 +800,31 @@ pub fn csrf_of(html: &str) -> Option<String> {
     Some(html[start..start + end].to_string())
 }
 
+/// The Synthea Bundles of `shared/data/fhir/synthea`: `CELLPATH_FHIR_SYNTHEA`
+/// (set by `.ci/run`), else beside the checkout. Missing, a test says so
+/// and passes, unless `CI` is set: then it fails.
+pub fn synthea_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("CELLPATH_FHIR_SYNTHEA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/data/fhir/synthea")
+        });
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "no Synthea Bundles at {} (CI is set, so this is a failure)",
+        dir.display()
+    );
+    eprintln!(
+        "note: no Synthea Bundles at {}; not imported",
+        dir.display()
+    );
+    None
+}
+
 /// Removes Unicode bidi isolation marks that Fluent puts around placeables.
 pub fn strip_isolation(text: &str) -> String {
     text.chars()

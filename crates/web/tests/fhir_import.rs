@@ -5,29 +5,14 @@
 //! invalid entry is refused whole with the element in `expression`; a
 //! coordinator may not import.
 
-use cellpath_test_support::{Backend, TestServer, both_backends};
+use cellpath_test_support::{Backend, TestServer, both_backends, synthea_dir};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
 fn first_synthea_bundle() -> Option<Value> {
-    let dir = std::env::var_os("CELLPATH_FHIR_SYNTHEA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/fhir/synthea")
-        });
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "no Synthea Bundles at {} (CI is set, so this is a failure)",
-            dir.display()
-        );
-        eprintln!(
-            "note: no Synthea Bundles at {}; not imported",
-            dir.display()
-        );
-        return None;
-    };
+    let dir = synthea_dir()?;
+    let entries = std::fs::read_dir(&dir).expect("read the Synthea directory");
     let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     files.sort();
     let file = files
