@@ -3,37 +3,22 @@
 //! a kept visit are counted where they belong; who may read and record,
 //! and what is refused.
 
-use cellpath_app::{App, AppConfig, AppError, Current};
+use cellpath_app::{AppError, Current};
 use cellpath_domain::adverse_events::AdverseEventDraft;
 use cellpath_domain::reports::VisitState;
 use cellpath_domain::session_day::{DayStep, DeviationKind};
 use cellpath_domain::{IssueCode, Role};
-use cellpath_test_support::{Backend, Clinic, both_backends, store};
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use std::sync::{Arc, Mutex};
+use cellpath_test_support::{Backend, Clinic, TestClock, both_backends};
+use chrono::{Duration, TimeZone, Utc};
 
-type SharedClock = Arc<Mutex<DateTime<Utc>>>;
-
-async fn clinic_with_clock(backend: &Backend) -> (Clinic, SharedClock) {
-    let start = Utc
-        .with_ymd_and_hms(2026, 11, 2, 7, 0, 0)
-        .single()
-        .expect("a time");
-    let clock = Arc::new(Mutex::new(start));
-    let reading = clock.clone();
-    let (store, db) = store(backend).await;
-    let app = App::new(store, AppConfig::default())
-        .with_clock(Arc::new(move || *reading.lock().expect("clock")));
-    (Clinic::on(app, db).await, clock)
-}
-
-fn advance(clock: &SharedClock, by: Duration) {
+fn advance(clock: &TestClock, by: Duration) {
     *clock.lock().expect("clock") += by;
 }
 
 both_backends! {
     async fn the_report_counts_steps_deviations_adverse_events_and_kept_visits(backend: Backend) {
-        let (clinic, clock) = clinic_with_clock(&backend).await;
+        let start = Utc.with_ymd_and_hms(2026, 11, 2, 7, 0, 0).single().expect("a time");
+        let (clinic, clock) = Clinic::with_clock(&backend, start).await;
         let app = &clinic.app;
         let first_day = app.now().date_naive();
         let discharged = clinic.discharged("Amal", "Haddad", "KL-1").await;

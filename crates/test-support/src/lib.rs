@@ -156,6 +156,9 @@ pub async fn store(backend: &Backend) -> (Store, TestDb) {
 
 /// A clinic to test against: two sites, and at the first one a user of
 /// each staff role (the fixture's `other_site` has its own nurse).
+/// A clock a test sets (`*clock.lock() += ...`), read by `Clinic::with_clock`.
+pub type TestClock = std::sync::Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>>;
+
 pub struct Clinic {
     pub app: App,
     pub site: SiteId,
@@ -233,6 +236,19 @@ impl Clinic {
             second_lab_tech,
             db,
         }
+    }
+
+    /// The fixture on an app whose clock the test sets, starting at `start`.
+    pub async fn with_clock(
+        backend: &Backend,
+        start: chrono::DateTime<chrono::Utc>,
+    ) -> (Clinic, TestClock) {
+        let clock = std::sync::Arc::new(std::sync::Mutex::new(start));
+        let reading = clock.clone();
+        let (store, db) = store(backend).await;
+        let app = App::new(store, AppConfig::default())
+            .with_clock(std::sync::Arc::new(move || *reading.lock().expect("clock")));
+        (Clinic::on(app, db).await, clock)
     }
 
     pub fn actor(&self, role: Role) -> &Actor {

@@ -123,6 +123,18 @@ impl FromRequestParts<AppState> for Viewer {
     }
 }
 
+/// The token of an `Authorization: Bearer TOKEN` header, when it has a
+/// plausible one (the API and the FHIR interface both read it).
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 128)
+}
+
 /// An API caller, identified by `Authorization: Bearer TOKEN`.
 #[derive(Debug, Clone)]
 pub struct ApiActor {
@@ -138,14 +150,7 @@ impl FromRequestParts<AppState> for ApiActor {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let locale = api_locale(parts);
-        let bearer = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 128);
-        let Some(bearer) = bearer else {
+        let Some(bearer) = bearer_token(parts) else {
             return Err(ApiError::new(
                 locale,
                 cellpath_app::AppError::Unauthenticated,

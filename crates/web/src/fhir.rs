@@ -117,14 +117,7 @@ impl FromRequestParts<AppState> for FhirActor {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let locale = api_locale(parts);
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 128);
-        let Some(bearer) = bearer else {
+        let Some(bearer) = crate::ctx::bearer_token(parts) else {
             return Err(FhirError::from_app(locale, AppError::Unauthenticated));
         };
         match state.app.token_actor(bearer).await {

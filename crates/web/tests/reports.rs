@@ -4,29 +4,21 @@
 //! date that is not one), and attendance recorded from the plans page and
 //! the API once the visit's day has come.
 
-use cellpath_app::{App, AppConfig};
 use cellpath_domain::{Locale, Role};
 use cellpath_test_support::{
-    Backend, Clinic, PASSWORD, TestServer, both_backends, csrf_of, store, strip_isolation,
+    Backend, Clinic, PASSWORD, TestClock, TestServer, both_backends, csrf_of, strip_isolation,
 };
 use cellpath_web::i18n::tr;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use reqwest::StatusCode;
-use std::sync::{Arc, Mutex};
 
-type SharedClock = Arc<Mutex<DateTime<Utc>>>;
-
-async fn server_with_clock(backend: &Backend) -> (TestServer, SharedClock) {
+async fn server_with_clock(backend: &Backend) -> (TestServer, TestClock) {
     let start = Utc
         .with_ymd_and_hms(2026, 11, 2, 7, 0, 0)
         .single()
         .expect("a time");
-    let clock = Arc::new(Mutex::new(start));
-    let reading = clock.clone();
-    let (store, db) = store(backend).await;
-    let app = App::new(store, AppConfig::default())
-        .with_clock(Arc::new(move || *reading.lock().expect("clock")));
-    (TestServer::serve(Clinic::on(app, db).await).await, clock)
+    let (clinic, clock) = Clinic::with_clock(backend, start).await;
+    (TestServer::serve(clinic).await, clock)
 }
 
 /// A CSV's rows (no quoted fields in these tables), without the byte-order mark.
