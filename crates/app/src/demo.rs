@@ -438,6 +438,31 @@ impl App {
             },
         )
         .await?;
+        // Blood counts and weight from the pre-treatment visit.
+        let taken = (self.now().date_naive() - chrono::Duration::days(21))
+            .format("%Y-%m-%d")
+            .to_string();
+        let results = [
+            (
+                "Platelet count",
+                "platelets",
+                format!("{} 10*3/uL", 180 + 17 * i),
+            ),
+            ("Body weight", "body_weight", format!("{} kg", 58 + 3 * i)),
+        ];
+        for (test, kind, value) in results {
+            add(
+                IntakeKind::Result,
+                IntakeDraft {
+                    name: test.into(),
+                    code: kind.into(),
+                    detail: value,
+                    start_date: taken.clone(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
         Ok(())
     }
 

@@ -10,11 +10,14 @@ use crate::{Actor, App, AppError, Audited, Result, authorize};
 use cellpath_domain::audit::AuditAction;
 use cellpath_domain::intake::{IntakeEntry, IntakeKind};
 use cellpath_domain::patient::Patient;
-use cellpath_domain::plan::TreatmentSession;
+use cellpath_domain::plan::{TreatmentPlan, TreatmentSession};
 use cellpath_domain::questionnaire::Definition;
 use cellpath_domain::search::SearchQuery;
 use cellpath_domain::{Action, PatientId, Role, SiteId, UserId};
-use cellpath_store::{AdverseEventRow, DayEventRow, SiteRow, Tx, UnitRow};
+use cellpath_store::{
+    AdverseEventRow, AlertRow, BookingRow, ConsentRow, DayEventRow, FollowUpRow, ResourceRow,
+    SiteRow, StepRow, Tx, UnitRow,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Which records a FHIR read needs.
@@ -31,10 +34,19 @@ pub enum FhirSource {
     SessionDays,
     /// Questionnaires answered.
     Responses,
-    /// Questionnaires answered, read for their scores.
+    /// Questionnaires answered, read for their scores, and test results.
     Scores,
     /// The questionnaires Cellpath ships (no patient data).
     Questionnaires,
+    /// Sessions with their bookings, and follow-up visits.
+    Appointments,
+    /// The bookable resources of the actor's sites (no patient data).
+    Schedules,
+    Consents,
+    /// Treatment plans with their sessions and visits.
+    CarePlans,
+    /// The triage queue's alerts.
+    Tasks,
 }
 
 impl FhirSource {
@@ -47,12 +59,18 @@ impl FhirSource {
             FhirSource::Intake(IntakeKind::Medication) => "fhir_medication",
             FhirSource::Intake(IntakeKind::Allergy) => "fhir_allergy",
             FhirSource::Intake(IntakeKind::Imaging) => "fhir_imaging_report",
+            FhirSource::Intake(IntakeKind::Result) => "fhir_observation",
             FhirSource::Units => "fhir_cells",
             FhirSource::AdverseEvents => "fhir_adverse_event",
             FhirSource::SessionDays => "fhir_session_day",
             FhirSource::Responses => "fhir_questionnaire_response",
             FhirSource::Scores => "fhir_observation",
             FhirSource::Questionnaires => "fhir_questionnaire",
+            FhirSource::Appointments => "fhir_appointment",
+            FhirSource::Schedules => "fhir_schedule",
+            FhirSource::Consents => "fhir_consent",
+            FhirSource::CarePlans => "fhir_care_plan",
+            FhirSource::Tasks => "fhir_task",
         }
     }
 }
@@ -78,7 +96,35 @@ pub enum FhirRecords {
     AdverseEvents(Vec<AdverseEventRow>),
     SessionDays(Vec<(TreatmentSession, Vec<DayEventRow>)>),
     Responses(Vec<(PatientId, StoredResponse)>),
+    /// Questionnaire scores and test results.
+    Observations {
+        responses: Vec<(PatientId, StoredResponse)>,
+        results: Vec<IntakeEntry>,
+    },
     Questionnaires(Vec<Definition>),
+    Appointments {
+        sessions: Vec<BookedSession>,
+        follow_ups: Vec<FollowUpRow>,
+        /// The resources of the patients' sites, for the bookings' names.
+        resources: Vec<ResourceRow>,
+    },
+    Schedules(Vec<ResourceRow>),
+    Consents(Vec<ConsentRow>),
+    CarePlans {
+        plans: Vec<TreatmentPlan>,
+        sessions: Vec<TreatmentSession>,
+        follow_ups: Vec<FollowUpRow>,
+    },
+    Tasks(Vec<AlertRow>),
+}
+
+/// A session with what it booked and what happened on its day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookedSession {
+    pub session: TreatmentSession,
+    pub steps: Vec<StepRow>,
+    pub bookings: Vec<BookingRow>,
+    pub events: Vec<DayEventRow>,
 }
 
 /// What a selection made of the records: its result, and the patients whose
@@ -122,12 +168,20 @@ impl App {
             }
             FhirSource::Responses | FhirSource::Scores => {
                 let mut responses = Vec::new();
+                let mut results = Vec::new();
                 for patient in &patients {
                     for row in tx.responses_of_patient(patient.id).await? {
                         responses.push((patient.id, crate::questionnaires::stored_response(&row)?));
                     }
+                    if source == FhirSource::Scores {
+                        results.extend(tx.intake_list(IntakeKind::Result, patient.id).await?);
+                    }
                 }
-                FhirRecords::Responses(responses)
+                if source == FhirSource::Scores {
+                    FhirRecords::Observations { responses, results }
+                } else {
+                    FhirRecords::Responses(responses)
+                }
             }
             FhirSource::SessionDays => {
                 let mut days = Vec::new();
@@ -150,6 +204,73 @@ impl App {
                 self.fhir_units(&mut tx, actor, only_patient, &patients)
                     .await?,
             ),
+            FhirSource::Appointments => {
+                let mut sessions = Vec::new();
+                let mut follow_ups = Vec::new();
+                let mut sites: Vec<SiteId> = Vec::new();
+                for patient in &patients {
+                    for session in tx.sessions_of_patient(patient.id).await? {
+                        sessions.push(BookedSession {
+                            steps: tx.steps_of_session(session.id).await?,
+                            bookings: tx.bookings_of_session(session.id).await?,
+                            events: tx.day_events(session.id).await?,
+                            session,
+                        });
+                    }
+                    follow_ups.extend(tx.follow_ups_of_patient(patient.id).await?);
+                    if !sites.contains(&patient.site_id) {
+                        sites.push(patient.site_id);
+                    }
+                }
+                let mut resources = Vec::new();
+                for site in sites {
+                    resources.extend(tx.resources_of_site(site).await?);
+                }
+                FhirRecords::Appointments {
+                    sessions,
+                    follow_ups,
+                    resources,
+                }
+            }
+            FhirSource::Schedules => {
+                let mut resources = Vec::new();
+                if actor.role.is_staff() {
+                    for site in &actor.sites {
+                        resources.extend(tx.resources_of_site(*site).await?);
+                    }
+                }
+                FhirRecords::Schedules(resources)
+            }
+            FhirSource::Consents => {
+                let mut consents = Vec::new();
+                for patient in &patients {
+                    consents.extend(tx.consents_of_patient(patient.id).await?);
+                }
+                FhirRecords::Consents(consents)
+            }
+            FhirSource::CarePlans => {
+                let (mut plans, mut sessions, mut follow_ups) =
+                    (Vec::new(), Vec::new(), Vec::new());
+                for patient in &patients {
+                    plans.extend(tx.plans_of_patient(patient.id).await?);
+                    sessions.extend(tx.sessions_of_patient(patient.id).await?);
+                    follow_ups.extend(tx.follow_ups_of_patient(patient.id).await?);
+                }
+                FhirRecords::CarePlans {
+                    plans,
+                    sessions,
+                    follow_ups,
+                }
+            }
+            FhirSource::Tasks => {
+                let mut alerts = Vec::new();
+                for patient in &patients {
+                    for session in tx.sessions_of_patient(patient.id).await? {
+                        alerts.extend(tx.alerts_of_session(session.id).await?);
+                    }
+                }
+                FhirRecords::Tasks(alerts)
+            }
             FhirSource::Staff => FhirRecords::Staff(self.fhir_staff(&mut tx, actor).await?),
             FhirSource::Sites => {
                 let mut sites = Vec::new();

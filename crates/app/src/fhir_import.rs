@@ -5,9 +5,10 @@
 //! What was imported before (the same external identifier) is found again,
 //! not made twice, so an import can be run again safely.
 
+use crate::patients::intake_entity;
 use crate::{Actor, App, AppError, Audited, Result, authorize};
 use cellpath_domain::audit::AuditAction;
-use cellpath_domain::intake::{IntakeEntry, IntakeKind};
+use cellpath_domain::intake::IntakeEntry;
 use cellpath_domain::patient::{Patient, RecordNumber};
 use cellpath_domain::{Action, ItemId, PatientId, SiteId};
 use cellpath_fhir::import::{BundleImport, ExternalId, kind_name};
@@ -42,15 +43,6 @@ impl ImportReport {
                 *mine.entry(k.clone()).or_default() += v;
             }
         }
-    }
-}
-
-fn intake_entity(kind: IntakeKind) -> &'static str {
-    match kind {
-        IntakeKind::Condition => "condition",
-        IntakeKind::Medication => "medication",
-        IntakeKind::Allergy => "allergy",
-        IntakeKind::Imaging => "imaging_report",
     }
 }
 

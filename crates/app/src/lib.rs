@@ -33,9 +33,9 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 pub use cellpath_store::{
-    AdverseEventRow, AlertRow, AuditPage, ChainEventRow, ConsentRow, DayEventRow, Engine,
-    ResponseRow, SiteLabelRow, SiteRow, StoredAudit, UnitRow, UserRow, decode_fields,
-    encode_fields,
+    AdverseEventRow, AlertRow, AuditPage, BookingRow, ChainEventRow, ConsentRow, DayEventRow,
+    Engine, FollowUpRow, ResourceRow, ResponseRow, SiteLabelRow, SiteRow, StepRow, StoredAudit,
+    UnitRow, UserRow, decode_fields, encode_fields,
 };
 
 /// Who is acting: a signed-in user with their role and sites.

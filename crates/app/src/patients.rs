@@ -17,6 +17,7 @@ pub struct Chart {
     pub medications: Vec<IntakeEntry>,
     pub allergies: Vec<IntakeEntry>,
     pub imaging: Vec<IntakeEntry>,
+    pub results: Vec<IntakeEntry>,
 }
 
 impl Chart {
@@ -26,6 +27,7 @@ impl Chart {
             IntakeKind::Medication => &self.medications,
             IntakeKind::Allergy => &self.allergies,
             IntakeKind::Imaging => &self.imaging,
+            IntakeKind::Result => &self.results,
         }
     }
 }
@@ -158,6 +160,7 @@ impl App {
             medications: tx.intake_list(IntakeKind::Medication, id).await?,
             allergies: tx.intake_list(IntakeKind::Allergy, id).await?,
             imaging: tx.intake_list(IntakeKind::Imaging, id).await?,
+            results: tx.intake_list(IntakeKind::Result, id).await?,
             patient,
         };
         commit_audited(
@@ -476,11 +479,12 @@ impl App {
 }
 
 /// The audit trail's name for an intake entry's kind.
-fn intake_entity(kind: IntakeKind) -> &'static str {
+pub(crate) fn intake_entity(kind: IntakeKind) -> &'static str {
     match kind {
         IntakeKind::Condition => "condition",
         IntakeKind::Medication => "medication",
         IntakeKind::Allergy => "allergy",
         IntakeKind::Imaging => "imaging_report",
+        IntakeKind::Result => "result",
     }
 }

@@ -1,6 +1,6 @@
 //! FHIR import through the use case, on both engines: the ten Synthea
 //! Bundles in `shared/data/fhir/synthea` give exactly the patients,
-//! conditions, medications and allergies they hold (counted here with
+//! conditions, medications, allergies and relevant results they hold (counted here with
 //! serde_json alone), the Organizations and Practitioners shared across
 //! Bundles once each, and what is not kept reported by type; importing them
 //! again makes nothing new.
@@ -44,11 +44,39 @@ struct Expected {
     patients: usize,
     by_type: BTreeMap<String, usize>,
     directory: BTreeMap<String, BTreeSet<String>>,
+    /// Observations that are results Cellpath keeps: these LOINC codes,
+    /// with a value and a date.
+    results: usize,
+}
+
+/// Platelets, haemoglobin, white cells, INR, HbA1c, weight, height, BMI,
+/// temperature and the pain score.
+const KEPT_LOINC: [&str; 14] = [
+    "777-3", "26515-7", "718-7", "6690-2", "26464-8", "6301-6", "34714-6", "4548-4", "29463-7",
+    "8302-2", "39156-5", "8310-5", "8331-1", "72514-3",
+];
+
+fn is_kept_result(resource: &Value) -> bool {
+    let loinc = resource["code"]["coding"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| {
+            c["system"] == "http://loinc.org"
+                && KEPT_LOINC.contains(&c["code"].as_str().unwrap_or(""))
+        });
+    let valued =
+        resource["valueQuantity"]["value"].is_number() || resource["valueString"].is_string();
+    let dated = resource["effectiveDateTime"].is_string()
+        || resource["effectivePeriod"]["start"].is_string()
+        || resource["issued"].is_string();
+    loinc && valued && dated
 }
 
 fn expected(bundles: &[(String, Value)]) -> Expected {
     let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
     let mut directory: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut results = 0;
     for (_, bundle) in bundles {
         for entry in bundle["entry"].as_array().expect("entries") {
             let resource = &entry["resource"];
@@ -60,6 +88,9 @@ fn expected(bundles: &[(String, Value)]) -> Expected {
                     .or_default()
                     .insert(format!("{}|{}", id["system"], id["value"]));
             }
+            if kind == "Observation" && is_kept_result(resource) {
+                results += 1;
+            }
             *by_type.entry(kind).or_default() += 1;
         }
     }
@@ -67,6 +98,7 @@ fn expected(bundles: &[(String, Value)]) -> Expected {
         patients: by_type.get("Patient").copied().unwrap_or_default(),
         by_type,
         directory,
+        results,
     }
 }
 
@@ -100,7 +132,11 @@ both_backends! {
             assert_eq!(created.get(kind).copied(), Some(unique), "{kind} once each");
             assert_eq!(existing.get(kind).copied().unwrap_or_default(), n(kind) - unique, "{kind} shared across Bundles");
         }
-        for kind in ["Encounter", "Claim", "Observation", "Immunization", "Procedure"] {
+        let results = u32::try_from(expected.results).expect("count");
+        assert!(results > 400, "the Bundles hold vital signs and blood counts: {results}");
+        assert_eq!(created.get("Observation").copied().unwrap_or_default(), results, "results kept");
+        assert_eq!(unmapped.get("Observation").copied().unwrap_or_default(), n("Observation") - results, "other Observations reported");
+        for kind in ["Encounter", "Claim", "Immunization", "Procedure"] {
             assert_eq!(unmapped.get(kind).copied().unwrap_or_default(), n(kind), "{kind} reported as not kept");
         }
         // Everything the Bundles hold is either kept or reported.
@@ -117,6 +153,16 @@ both_backends! {
             conditions += app.intake_list(nurse, patient.id, IntakeKind::Condition).await.expect("list").len();
         }
         assert_eq!(conditions, expected.by_type["Condition"]);
+        let mut kept_results = Vec::new();
+        for patient in &found.patients {
+            kept_results.extend(app.intake_list(nurse, patient.id, IntakeKind::Result).await.expect("list"));
+        }
+        assert_eq!(kept_results.len(), expected.results);
+        let platelets = kept_results.iter().find_map(|e| match &e.item {
+            cellpath_domain::intake::IntakeItem::Result { kind: cellpath_domain::intake::ResultKind::Platelets, value, .. } => Some(value.clone()),
+            _ => None,
+        });
+        assert!(platelets.as_deref().is_some_and(|v| v.ends_with("10*3/uL")), "a platelet count with its unit: {platelets:?}");
 
         // Again: nothing new.
         let mut again: BTreeMap<String, u32> = BTreeMap::new();

@@ -68,6 +68,68 @@ code_enum!(
     ImagingModality { Xray = "xray", Mri = "mri", Ultrasound = "ultrasound" }
 );
 
+code_enum!(
+    /// What a test result measures: the results suitability and the session
+    /// day look at (bleeding, infection, sedation, pain), or another one.
+    ResultKind {
+        Platelets = "platelets",
+        Haemoglobin = "haemoglobin",
+        Leukocytes = "leukocytes",
+        Inr = "inr",
+        Hba1c = "hba1c",
+        BodyWeight = "body_weight",
+        BodyHeight = "body_height",
+        Bmi = "bmi",
+        Temperature = "temperature",
+        PainScore = "pain_score",
+        Other = "other",
+    }
+);
+
+impl ResultKind {
+    /// The LOINC codes of each kind (the first is the one written out).
+    const LOINC: [(ResultKind, &'static [&'static str]); 10] = [
+        (ResultKind::Platelets, &["777-3", "26515-7"]),
+        (ResultKind::Haemoglobin, &["718-7"]),
+        (ResultKind::Leukocytes, &["6690-2", "26464-8"]),
+        (ResultKind::Inr, &["6301-6", "34714-6"]),
+        (ResultKind::Hba1c, &["4548-4"]),
+        (ResultKind::BodyWeight, &["29463-7"]),
+        (ResultKind::BodyHeight, &["8302-2"]),
+        (ResultKind::Bmi, &["39156-5"]),
+        (ResultKind::Temperature, &["8310-5", "8331-1"]),
+        (ResultKind::PainScore, &["72514-3"]),
+    ];
+
+    /// The kind's LOINC code, `None` for other results.
+    pub fn loinc(self) -> Option<&'static str> {
+        ResultKind::LOINC
+            .iter()
+            .find(|(kind, _)| *kind == self)
+            .map(|(_, codes)| codes[0])
+    }
+
+    /// The kind a LOINC code is, when Cellpath keeps such results.
+    pub fn from_loinc(code: &str) -> Option<ResultKind> {
+        ResultKind::LOINC
+            .iter()
+            .find(|(_, codes)| codes.contains(&code))
+            .map(|(kind, _)| *kind)
+    }
+
+    /// A vital sign (measured at the bedside) rather than a laboratory result.
+    pub fn is_vital_sign(self) -> bool {
+        matches!(
+            self,
+            ResultKind::BodyWeight
+                | ResultKind::BodyHeight
+                | ResultKind::Bmi
+                | ResultKind::Temperature
+                | ResultKind::PainScore
+        )
+    }
+}
+
 /// Which intake list an entry belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IntakeKind {
@@ -75,14 +137,17 @@ pub enum IntakeKind {
     Medication,
     Allergy,
     Imaging,
+    /// Test results and measurements (laboratory, vital signs).
+    Result,
 }
 
 impl IntakeKind {
-    pub const ALL: [IntakeKind; 4] = [
+    pub const ALL: [IntakeKind; 5] = [
         IntakeKind::Condition,
         IntakeKind::Medication,
         IntakeKind::Allergy,
         IntakeKind::Imaging,
+        IntakeKind::Result,
     ];
 
     /// The URL segment and catalogue stem of the list.
@@ -92,6 +157,7 @@ impl IntakeKind {
             IntakeKind::Medication => "medications",
             IntakeKind::Allergy => "allergies",
             IntakeKind::Imaging => "imaging-reports",
+            IntakeKind::Result => "results",
         }
     }
 
@@ -145,6 +211,15 @@ pub enum IntakeItem {
         performed_on: NaiveDate,
         findings: Option<String>,
     },
+    Result {
+        /// The test as the laboratory or the chart names it.
+        test: String,
+        kind: ResultKind,
+        /// The value with its unit, as reported (`152 10*3/uL`).
+        value: String,
+        taken_on: NaiveDate,
+        notes: Option<String>,
+    },
 }
 
 impl IntakeItem {
@@ -154,6 +229,7 @@ impl IntakeItem {
             IntakeItem::Medication { .. } => IntakeKind::Medication,
             IntakeItem::Allergy { .. } => IntakeKind::Allergy,
             IntakeItem::Imaging { .. } => IntakeKind::Imaging,
+            IntakeItem::Result { .. } => IntakeKind::Result,
         }
     }
 
@@ -164,6 +240,7 @@ impl IntakeItem {
             IntakeKind::Medication => ["name", "class", "dose", "started", "stopped", ""],
             IntakeKind::Allergy => ["substance", "severity", "reaction", "", "", ""],
             IntakeKind::Imaging => ["region", "modality", "", "performed_on", "", "findings"],
+            IntakeKind::Result => ["test", "kind", "value", "taken_on", "", "notes"],
         }
     }
 
@@ -256,6 +333,24 @@ impl IntakeItem {
                     _ => None,
                 }
             }
+            IntakeKind::Result => {
+                let kind = issues.check(ResultKind::parse(code_f, &draft.code));
+                let value = issues.check(text::required(detail_f, &draft.detail, SHORT_MAX));
+                let taken_on = issues.check(text::date(start_f, &draft.start_date, today, true));
+                let notes = issues.check(text::optional(notes_f, &draft.notes, LONG_MAX));
+                match (name, kind, value, taken_on, notes) {
+                    (Some(test), Some(kind), Some(value), Some(taken_on), Some(notes)) => {
+                        Some(IntakeItem::Result {
+                            test,
+                            kind,
+                            value,
+                            taken_on,
+                            notes,
+                        })
+                    }
+                    _ => None,
+                }
+            }
         };
         match item {
             Some(item) if issues.is_empty() => Ok(item),
@@ -319,6 +414,20 @@ impl IntakeItem {
                 code: modality.code().into(),
                 start_date: date(&Some(*performed_on)),
                 notes: text(findings),
+                ..IntakeDraft::default()
+            },
+            IntakeItem::Result {
+                test,
+                kind,
+                value,
+                taken_on,
+                notes,
+            } => IntakeDraft {
+                name: test.clone(),
+                code: kind.code().into(),
+                detail: value.clone(),
+                start_date: date(&Some(*taken_on)),
+                notes: text(notes),
                 ..IntakeDraft::default()
             },
         }

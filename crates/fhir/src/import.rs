@@ -1,7 +1,9 @@
 //! Reading other systems' transaction (or batch, or collection) Bundles
 //! into what Cellpath keeps: each Patient with its Conditions, medications
 //! (MedicationStatement and MedicationRequest, each given a medication
-//! class) and AllergyIntolerances; the Organizations and Practitioners they
+//! class), AllergyIntolerances and the Observations that are test results
+//! Cellpath looks at (by LOINC code: platelets, haemoglobin, white cells,
+//! INR, HbA1c, weight, height, BMI, temperature, pain score); the Organizations and Practitioners they
 //! mention as directory entries. Everything else is counted as not mapped,
 //! by type, and so is each field of a mapped resource that Cellpath cannot
 //! hold: the caller reports it, nothing is dropped silently.
@@ -12,7 +14,7 @@
 //! with the domain's own validation; an entry that is not valid refuses
 //! the whole Bundle, with a FHIRPath-like `expression` for each problem.
 
-use cellpath_domain::intake::{IntakeDraft, IntakeItem, IntakeKind};
+use cellpath_domain::intake::{IntakeDraft, IntakeItem, IntakeKind, ResultKind};
 use cellpath_domain::patient::{Demographics, PatientDraft};
 use chrono::NaiveDate;
 use serde_json::Value;
@@ -101,6 +103,7 @@ pub fn kind_name(kind: IntakeKind) -> &'static str {
         IntakeKind::Medication => "Medication",
         IntakeKind::Allergy => "AllergyIntolerance",
         IntakeKind::Imaging => "ImagingReport",
+        IntakeKind::Result => "Observation",
     }
 }
 
@@ -387,7 +390,11 @@ pub fn read_bundle(bundle: &Value, today: NaiveDate) -> Result<BundleImport, Vec
                     name: name.unwrap_or_default(),
                 });
             }
-            "Condition" | "MedicationStatement" | "MedicationRequest" | "AllergyIntolerance" => {}
+            "Condition"
+            | "MedicationStatement"
+            | "MedicationRequest"
+            | "AllergyIntolerance"
+            | "Observation" => {}
             other => *import.unmapped.entry(other.to_string()).or_default() += 1,
         }
     }
@@ -452,6 +459,16 @@ pub fn read_bundle(bundle: &Value, today: NaiveDate) -> Result<BundleImport, Vec
                     ..IntakeDraft::default()
                 },
             ),
+            "Observation" => match result_draft(resource) {
+                Some(draft) => (IntakeKind::Result, draft),
+                None => {
+                    *import
+                        .unmapped
+                        .entry("Observation".to_string())
+                        .or_default() += 1;
+                    continue;
+                }
+            },
             _ => continue,
         };
         let subject = resource
@@ -507,6 +524,60 @@ pub fn read_bundle(bundle: &Value, today: NaiveDate) -> Result<BundleImport, Vec
     }
 }
 
+/// An Observation Cellpath keeps as a test result: one whose LOINC code is
+/// a `ResultKind` and whose value is a quantity (or text). Others are
+/// reported as not kept.
+fn result_draft(resource: &Value) -> Option<IntakeDraft> {
+    let code = resource.get("code");
+    let kind = code
+        .and_then(|c| c.get("coding"))
+        .and_then(Value::as_array)?
+        .iter()
+        .filter(|c| str_at(c, "system") == Some("http://loinc.org"))
+        .find_map(|c| ResultKind::from_loinc(str_at(c, "code")?))?;
+    let value = match (
+        resource.get("valueQuantity"),
+        str_at(resource, "valueString"),
+    ) {
+        (Some(quantity), _) => {
+            let number = quantity.get("value").and_then(Value::as_f64)?;
+            let number = short_number(number);
+            let unit = str_at(quantity, "unit").or_else(|| str_at(quantity, "code"));
+            match unit {
+                Some(unit) => format!("{number} {unit}"),
+                None => number.to_string(),
+            }
+        }
+        (None, Some(text)) => text.to_string(),
+        (None, None) => return None,
+    };
+    let taken = str_at(resource, "effectiveDateTime")
+        .or_else(|| {
+            resource
+                .get("effectivePeriod")
+                .and_then(|p| str_at(p, "start"))
+        })
+        .or_else(|| str_at(resource, "issued"))?;
+    Some(IntakeDraft {
+        name: concept_text(code).unwrap_or_else(|| kind.code().to_string()),
+        code: kind.code().into(),
+        detail: value,
+        start_date: date_of(Some(taken)),
+        ..IntakeDraft::default()
+    })
+}
+
+/// A measured value as people read it: at most two decimals, no trailing zeros.
+fn short_number(value: f64) -> String {
+    let text = format!("{value:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".into()
+    } else {
+        text.to_string()
+    }
+}
+
 /// The FHIR element an intake field came from.
 fn intake_path(kind: &str, field: &str) -> &'static str {
     match (kind, field) {
@@ -516,6 +587,9 @@ fn intake_path(kind: &str, field: &str) -> &'static str {
         ("AllergyIntolerance", "severity") => "reaction",
         ("AllergyIntolerance", "reaction") => "reaction",
         ("AllergyIntolerance", _) => "code",
+        ("Observation", "value") => "value",
+        ("Observation", "taken_on") => "effectiveDateTime",
+        ("Observation", _) => "code",
         (_, "started") => "authoredOn",
         (_, "dose") => "dosageInstruction",
         (_, "class") => "medicationCodeableConcept",
@@ -756,6 +830,73 @@ mod tests {
         let counts = import.mapped_counts();
         assert_eq!(counts.get("Organization"), Some(&1));
         assert_eq!(counts.get("Medication"), Some(&1));
+    }
+
+    #[test]
+    fn observations_that_are_results_cellpath_looks_at_are_kept_the_others_reported() {
+        let mut b = bundle();
+        let observation = |url: &str, code: &str, value: Value| {
+            let mut resource = json!({
+                "resourceType": "Observation", "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": code, "display": format!("LOINC {code}")}]},
+                "subject": {"reference": "urn:uuid:p1"}, "effectiveDateTime": "2026-10-01T08:00:00Z"});
+            if let (Some(r), Some(v)) = (resource.as_object_mut(), value.as_object()) {
+                r.extend(v.clone());
+            }
+            json!({"fullUrl": url, "resource": resource})
+        };
+        let entries = b["entry"].as_array_mut().expect("entries");
+        entries.push(observation(
+            "urn:uuid:x1",
+            "777-3",
+            json!({"valueQuantity": {"value": 277.68824, "unit": "10*3/uL"}}),
+        ));
+        entries.push(observation(
+            "urn:uuid:x2",
+            "8331-1",
+            json!({"valueQuantity": {"value": 37.0, "unit": "Cel"}}),
+        ));
+        entries.push(observation(
+            "urn:uuid:x3",
+            "2339-0",
+            json!({"valueQuantity": {"value": 5.4, "unit": "mmol/L"}}),
+        ));
+        entries.push(observation("urn:uuid:x4", "718-7", json!({})));
+        let import = read_bundle(&b, today()).expect("valid");
+        let results: Vec<(String, String, String)> = import.patients[0]
+            .items
+            .iter()
+            .filter_map(|i| match &i.item {
+                IntakeItem::Result {
+                    kind,
+                    value,
+                    taken_on,
+                    ..
+                } => Some((kind.code().to_string(), value.clone(), taken_on.to_string())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            results,
+            [
+                (
+                    "platelets".to_string(),
+                    "277.69 10*3/uL".to_string(),
+                    "2026-10-01".to_string()
+                ),
+                (
+                    "temperature".to_string(),
+                    "37 Cel".to_string(),
+                    "2026-10-01".to_string()
+                ),
+            ]
+        );
+        assert_eq!(
+            import.unmapped.get("Observation"),
+            Some(&2),
+            "glucose and a result without a value"
+        );
+        assert_eq!(import.mapped_counts().get("Observation"), Some(&2));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod import;
 pub mod outcome;
 pub mod resources;
 pub mod search;
+pub mod workflow;
 
 use cellpath_domain::PatientId;
 use chrono::{DateTime, Utc};
@@ -32,33 +33,45 @@ pub enum ResourceType {
     Patient,
     Practitioner,
     Location,
+    Appointment,
+    Slot,
+    Schedule,
     Condition,
     MedicationStatement,
     AllergyIntolerance,
+    Consent,
+    CarePlan,
+    Task,
+    Procedure,
     Specimen,
     BiologicallyDerivedProduct,
-    AdverseEvent,
-    Procedure,
+    Observation,
     Questionnaire,
     QuestionnaireResponse,
-    Observation,
+    AdverseEvent,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 13] = [
+    pub const ALL: [ResourceType; 19] = [
         ResourceType::Patient,
         ResourceType::Practitioner,
         ResourceType::Location,
+        ResourceType::Appointment,
+        ResourceType::Slot,
+        ResourceType::Schedule,
         ResourceType::Condition,
         ResourceType::MedicationStatement,
         ResourceType::AllergyIntolerance,
+        ResourceType::Consent,
+        ResourceType::CarePlan,
+        ResourceType::Task,
+        ResourceType::Procedure,
         ResourceType::Specimen,
         ResourceType::BiologicallyDerivedProduct,
-        ResourceType::AdverseEvent,
-        ResourceType::Procedure,
+        ResourceType::Observation,
         ResourceType::Questionnaire,
         ResourceType::QuestionnaireResponse,
-        ResourceType::Observation,
+        ResourceType::AdverseEvent,
     ];
 
     /// The type's name as FHIR spells it (`resourceType`, URL segment).
@@ -67,16 +80,22 @@ impl ResourceType {
             ResourceType::Patient => "Patient",
             ResourceType::Practitioner => "Practitioner",
             ResourceType::Location => "Location",
+            ResourceType::Appointment => "Appointment",
+            ResourceType::Slot => "Slot",
+            ResourceType::Schedule => "Schedule",
             ResourceType::Condition => "Condition",
             ResourceType::MedicationStatement => "MedicationStatement",
             ResourceType::AllergyIntolerance => "AllergyIntolerance",
+            ResourceType::Consent => "Consent",
+            ResourceType::CarePlan => "CarePlan",
+            ResourceType::Task => "Task",
+            ResourceType::Procedure => "Procedure",
             ResourceType::Specimen => "Specimen",
             ResourceType::BiologicallyDerivedProduct => "BiologicallyDerivedProduct",
-            ResourceType::AdverseEvent => "AdverseEvent",
-            ResourceType::Procedure => "Procedure",
+            ResourceType::Observation => "Observation",
             ResourceType::Questionnaire => "Questionnaire",
             ResourceType::QuestionnaireResponse => "QuestionnaireResponse",
-            ResourceType::Observation => "Observation",
+            ResourceType::AdverseEvent => "AdverseEvent",
         }
     }
 

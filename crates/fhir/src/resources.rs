@@ -87,24 +87,28 @@ pub fn instant_period(at: DateTime<Utc>) -> Period {
     }
 }
 
-fn reference(resource_type: ResourceType, id: impl std::fmt::Display) -> Value {
+pub(crate) fn reference(resource_type: ResourceType, id: impl std::fmt::Display) -> Value {
     json!({ "reference": format!("{}/{id}", resource_type.name()) })
 }
 
-fn text_concept(text: &str) -> Value {
+pub(crate) fn text_concept(text: &str) -> Value {
     json!({ "text": text })
 }
 
-fn coding(system: &str, code: &str) -> Value {
+pub(crate) fn coding(system: &str, code: &str) -> Value {
     json!({ "coding": [{ "system": system, "code": code }] })
 }
 
 /// A text that FHIR may carry: present and not blank (FHIR has no empty strings).
-fn present(text: &Option<String>) -> Option<&str> {
+pub(crate) fn present(text: &Option<String>) -> Option<&str> {
     text.as_deref().map(str::trim).filter(|t| !t.is_empty())
 }
 
-fn base(resource_type: ResourceType, id: &str, updated: DateTime<Utc>) -> Map<String, Value> {
+pub(crate) fn base(
+    resource_type: ResourceType,
+    id: &str,
+    updated: DateTime<Utc>,
+) -> Map<String, Value> {
     let mut map = Map::new();
     map.insert("resourceType".into(), json!(resource_type.name()));
     map.insert("id".into(), json!(id));
@@ -203,8 +207,12 @@ pub fn location(site: &Site) -> Mapped {
     }
 }
 
-/// An intake entry as its resource: a condition, a medication statement or
-/// an allergy. Imaging reports are not served (`None`).
+const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
+
+/// An intake entry as its resource: a condition, a medication statement,
+/// an allergy or a test result (an Observation with its LOINC code when
+/// Cellpath knows it, the value as reported). Imaging reports are not
+/// served (`None`).
 pub fn intake(entry: &IntakeEntry, today: NaiveDate) -> Option<Mapped> {
     match &entry.item {
         IntakeItem::Condition {
@@ -353,6 +361,53 @@ pub fn intake(entry: &IntakeEntry, today: NaiveDate) -> Option<Mapped> {
             })
         }
         IntakeItem::Imaging { .. } => None,
+        IntakeItem::Result {
+            test,
+            kind,
+            value,
+            taken_on,
+            notes,
+        } => {
+            let id = entry.id.to_string();
+            let mut r = base(ResourceType::Observation, &id, entry.updated_at);
+            r.insert("status".into(), json!("final"));
+            let category = if kind.is_vital_sign() {
+                "vital-signs"
+            } else {
+                "laboratory"
+            };
+            r.insert(
+                "category".into(),
+                json!([coding(OBSERVATION_CATEGORY, category)]),
+            );
+            let mut codings = vec![json!({
+                "system": format!("{SYSTEM_BASE}/CodeSystem/result-kind"),
+                "code": kind.code(),
+            })];
+            if let Some(loinc) = kind.loinc() {
+                codings.insert(0, json!({ "system": "http://loinc.org", "code": loinc }));
+            }
+            r.insert("code".into(), json!({ "coding": codings, "text": test }));
+            r.insert(
+                "subject".into(),
+                reference(ResourceType::Patient, entry.patient_id),
+            );
+            r.insert("effectiveDateTime".into(), json!(date(*taken_on)));
+            r.insert("valueString".into(), json!(value));
+            if let Some(notes) = present(notes) {
+                r.insert("note".into(), json!([{ "text": notes }]));
+            }
+            Some(Mapped {
+                resource_type: ResourceType::Observation,
+                id,
+                patient: Some(entry.patient_id),
+                identifiers: Vec::new(),
+                date: Some(day_period(*taken_on)),
+                status: Some((OBSERVATION_STATUS.into(), "final".into())),
+                last_updated: entry.updated_at,
+                resource: Value::Object(r),
+            })
+        }
     }
 }
 
@@ -810,10 +865,7 @@ pub fn score_observations(
             r.insert("status".into(), json!("final"));
             r.insert(
                 "category".into(),
-                json!([coding(
-                    "http://terminology.hl7.org/CodeSystem/observation-category",
-                    "survey"
-                )]),
+                json!([coding(OBSERVATION_CATEGORY, "survey")]),
             );
             r.insert(
                 "code".into(),

@@ -130,12 +130,56 @@ const OBSERVATION_PARAMS: &[ParamDef] = &[
     LAST_UPDATED,
 ];
 
+const APPOINTMENT_PARAMS: &[ParamDef] = &[
+    ID,
+    p("patient", ParamKind::Patient),
+    p("status", ParamKind::Status),
+    p("date", ParamKind::Date),
+    LAST_UPDATED,
+];
+const SLOT_PARAMS: &[ParamDef] = &[
+    ID,
+    p("status", ParamKind::Status),
+    p("start", ParamKind::Date),
+    LAST_UPDATED,
+];
+const SCHEDULE_PARAMS: &[ParamDef] = &[ID, p("active", ParamKind::Status), LAST_UPDATED];
+const CONSENT_PARAMS: &[ParamDef] = &[
+    ID,
+    p("patient", ParamKind::Patient),
+    p("status", ParamKind::Status),
+    p("date", ParamKind::Date),
+    LAST_UPDATED,
+];
+const CARE_PLAN_PARAMS: &[ParamDef] = &[
+    ID,
+    p("patient", ParamKind::Patient),
+    p("subject", ParamKind::Patient),
+    p("status", ParamKind::Status),
+    p("date", ParamKind::Date),
+    LAST_UPDATED,
+];
+const TASK_PARAMS: &[ParamDef] = &[
+    ID,
+    p("patient", ParamKind::Patient),
+    p("subject", ParamKind::Patient),
+    p("status", ParamKind::Status),
+    p("authored-on", ParamKind::Date),
+    LAST_UPDATED,
+];
+
 /// The search parameters of `resource_type`, by their FHIR R4 names.
 pub fn params_of(resource_type: ResourceType) -> &'static [ParamDef] {
     match resource_type {
         ResourceType::Patient => PATIENT_PARAMS,
         ResourceType::Practitioner => PRACTITIONER_PARAMS,
         ResourceType::Location => LOCATION_PARAMS,
+        ResourceType::Appointment => APPOINTMENT_PARAMS,
+        ResourceType::Slot => SLOT_PARAMS,
+        ResourceType::Schedule => SCHEDULE_PARAMS,
+        ResourceType::Consent => CONSENT_PARAMS,
+        ResourceType::CarePlan => CARE_PLAN_PARAMS,
+        ResourceType::Task => TASK_PARAMS,
         ResourceType::Condition => CONDITION_PARAMS,
         ResourceType::MedicationStatement => MEDICATION_STATEMENT_PARAMS,
         ResourceType::AllergyIntolerance => ALLERGY_INTOLERANCE_PARAMS,

@@ -1,11 +1,11 @@
-//! The four intake lists. Each kind has its own table with its own column
+//! The five intake lists. Each kind has its own table with its own column
 //! names; one table description per kind maps them onto the six slots of
-//! `IntakeDraft` so that one set of queries serves all four.
+//! `IntakeDraft` so that one set of queries serves all five.
 
 use crate::{Result, StoreError, Tx, execute, fetch_all, fetch_optional};
 use cellpath_domain::intake::{
     AllergySeverity, ConditionCategory, ConditionStatus, ImagingModality, IntakeEntry, IntakeItem,
-    IntakeKind, MedicationClass,
+    IntakeKind, MedicationClass, ResultKind,
 };
 use cellpath_domain::{ItemId, PatientId, SiteId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -59,6 +59,15 @@ fn table(kind: IntakeKind) -> Table {
             start_col: Some("performed_on"),
             end_col: None,
             notes_col: Some("findings"),
+        },
+        IntakeKind::Result => Table {
+            name: "results",
+            name_col: "test",
+            code_col: "kind",
+            detail_col: Some("value"),
+            start_col: Some("taken_on"),
+            end_col: None,
+            notes_col: Some("notes"),
         },
     }
 }
@@ -147,6 +156,15 @@ impl EntryRow {
                 })?,
                 findings: self.notes,
             },
+            IntakeKind::Result => IntakeItem::Result {
+                kind: ResultKind::parse("kind", &self.code).map_err(corrupt)?,
+                test: self.name,
+                value: self.detail.unwrap_or_default(),
+                taken_on: self.start_date.ok_or_else(|| {
+                    StoreError::Corrupt(format!("result {} has no date", self.id))
+                })?,
+                notes: self.notes,
+            },
         };
         Ok(IntakeEntry {
             id: ItemId::from_uuid(self.id),
@@ -218,6 +236,19 @@ fn slots(item: &IntakeItem) -> Vec<Slot> {
                 ot(findings),
             ]
         }
+        IntakeItem::Result {
+            test,
+            kind,
+            value,
+            taken_on,
+            notes,
+        } => vec![
+            t(test),
+            t(kind.code()),
+            t(value),
+            Slot::Date(Some(*taken_on)),
+            ot(notes),
+        ],
     }
 }
 

@@ -267,6 +267,18 @@ pub struct IntakeIn {
     pub performed_on: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub findings: Option<String>,
+    /// Test result: the test's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<String>,
+    /// Test result kind: `platelets`, `haemoglobin`, `leukocytes`, `inr`, `hba1c`,
+    /// `body_weight`, `body_height`, `bmi`, `temperature`, `pain_score`, `other`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Test result: the value with its unit (`152 10*3/uL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taken_on: Option<String>,
     /// Required on update: the version the change was made from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
@@ -292,6 +304,10 @@ impl IntakeIn {
             "modality" => &self.modality,
             "performed_on" => &self.performed_on,
             "findings" => &self.findings,
+            "test" => &self.test,
+            "kind" => &self.kind,
+            "value" => &self.value,
+            "taken_on" => &self.taken_on,
             _ => &None,
         };
         v.clone().unwrap_or_default()
@@ -314,7 +330,7 @@ impl IntakeIn {
 pub struct IntakeOut {
     pub id: Uuid,
     pub patient_id: Uuid,
-    /// `conditions`, `medications`, `allergies` or `imaging-reports`.
+    /// `conditions`, `medications`, `allergies`, `imaging-reports` or `results`.
     pub list: String,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -347,6 +363,10 @@ impl From<&IntakeEntry> for IntakeOut {
                 "region" => &mut fields.region,
                 "modality" => &mut fields.modality,
                 "performed_on" => &mut fields.performed_on,
+                "test" => &mut fields.test,
+                "kind" => &mut fields.kind,
+                "value" => &mut fields.value,
+                "taken_on" => &mut fields.taken_on,
                 _ => &mut fields.findings,
             };
             *slot = Some(value);
@@ -493,7 +513,7 @@ pub async fn update_patient(
 /// One intake list of a patient.
 #[utoipa::path(get, path = "/api/v1/patients/{id}/{list}",
     params(("id" = String, Path, description = "Patient id"),
-           ("list" = String, Path, description = "`conditions`, `medications`, `allergies` or `imaging-reports`")),
+           ("list" = String, Path, description = "`conditions`, `medications`, `allergies`, `imaging-reports` or `results`")),
     security(("bearer" = [])),
     responses((status = 200, body = Vec<IntakeOut>), (status = 401, body = Problem), (status = 403, body = Problem),
               (status = 404, body = Problem)))]
@@ -515,7 +535,7 @@ pub async fn list_intake(
 /// Add an entry to an intake list.
 #[utoipa::path(post, path = "/api/v1/patients/{id}/{list}",
     params(("id" = String, Path, description = "Patient id"),
-           ("list" = String, Path, description = "`conditions`, `medications`, `allergies` or `imaging-reports`")),
+           ("list" = String, Path, description = "`conditions`, `medications`, `allergies`, `imaging-reports` or `results`")),
     request_body = IntakeIn, security(("bearer" = [])),
     responses((status = 201, body = IntakeOut), (status = 400, body = Problem), (status = 401, body = Problem),
               (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
@@ -538,7 +558,7 @@ pub async fn add_intake(
 /// Change an intake entry; `version` must be the one read, or the answer is 409 with the current entry.
 #[utoipa::path(put, path = "/api/v1/patients/{id}/{list}/{item_id}",
     params(("id" = String, Path, description = "Patient id"),
-           ("list" = String, Path, description = "`conditions`, `medications`, `allergies` or `imaging-reports`"),
+           ("list" = String, Path, description = "`conditions`, `medications`, `allergies`, `imaging-reports` or `results`"),
            ("item_id" = String, Path, description = "Entry id")),
     request_body = IntakeIn, security(("bearer" = [])),
     responses((status = 200, body = IntakeOut), (status = 400, body = Problem), (status = 401, body = Problem),
@@ -567,7 +587,7 @@ pub async fn update_intake(
 /// Remove an intake entry entered in error (the audit trail keeps what it said).
 #[utoipa::path(delete, path = "/api/v1/patients/{id}/{list}/{item_id}",
     params(("id" = String, Path, description = "Patient id"),
-           ("list" = String, Path, description = "`conditions`, `medications`, `allergies` or `imaging-reports`"),
+           ("list" = String, Path, description = "`conditions`, `medications`, `allergies`, `imaging-reports` or `results`"),
            ("item_id" = String, Path, description = "Entry id"), VersionParam),
     security(("bearer" = [])),
     responses((status = 204), (status = 400, body = Problem), (status = 401, body = Problem),

@@ -7,6 +7,7 @@
 
 use crate::AppState;
 use crate::ctx::api_locale;
+use crate::fhir_workflow;
 use crate::i18n::tr;
 use axum::Router;
 use axum::extract::{FromRequestParts, Path, RawQuery, State};
@@ -15,6 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use cellpath_app::fhir::{FhirRecords, FhirSelection, FhirSource};
+use cellpath_app::questionnaires::StoredResponse;
 use cellpath_app::{Actor, AppError, DayEventRow, UnitRow};
 use cellpath_domain::adverse_events::{Outcome as AdverseOutcome, Relatedness};
 use cellpath_domain::donation::DonationId;
@@ -168,6 +170,11 @@ fn source_of(resource_type: ResourceType) -> FhirSource {
         ResourceType::Questionnaire => FhirSource::Questionnaires,
         ResourceType::QuestionnaireResponse => FhirSource::Responses,
         ResourceType::Observation => FhirSource::Scores,
+        ResourceType::Appointment | ResourceType::Slot => FhirSource::Appointments,
+        ResourceType::Schedule => FhirSource::Schedules,
+        ResourceType::Consent => FhirSource::Consents,
+        ResourceType::CarePlan => FhirSource::CarePlans,
+        ResourceType::Task => FhirSource::Tasks,
     }
 }
 
@@ -225,37 +232,63 @@ fn cell_unit(unit: UnitRow) -> CellUnit {
     }
 }
 
+/// A questionnaire answered, as its QuestionnaireResponse or as the
+/// Observations of its scores.
+fn response_resources(
+    resource_type: ResourceType,
+    patient: PatientId,
+    response: StoredResponse,
+) -> Vec<Mapped> {
+    let Some(definition) = Definition::by_code(&response.code) else {
+        return Vec::new();
+    };
+    let scores: Vec<(String, f64)> = response
+        .scores
+        .0
+        .iter()
+        .filter_map(|s| Some((s.code.clone(), s.value?)))
+        .collect();
+    let record = ResponseRecord {
+        id: response.id.to_string(),
+        patient,
+        answers: response.answers,
+        answered_at: response.answered_at,
+    };
+    if resource_type == ResourceType::Observation {
+        resources::score_observations(&definition, &record, &scores)
+    } else {
+        vec![resources::questionnaire_response(&definition, &record)]
+    }
+}
+
 /// Every record as its FHIR resource of `resource_type`.
 fn map_records(resource_type: ResourceType, records: FhirRecords, today: NaiveDate) -> Vec<Mapped> {
     match records {
+        FhirRecords::Appointments {
+            sessions,
+            follow_ups,
+            resources,
+        } => fhir_workflow::appointments(resource_type, &sessions, &follow_ups, &resources),
+        FhirRecords::Schedules(resources) => fhir_workflow::schedules(&resources),
+        FhirRecords::Consents(consents) => fhir_workflow::consents(&consents),
+        FhirRecords::CarePlans {
+            plans,
+            sessions,
+            follow_ups,
+        } => fhir_workflow::care_plans(&plans, &sessions, &follow_ups),
+        FhirRecords::Tasks(alerts) => fhir_workflow::tasks(&alerts),
         FhirRecords::Questionnaires(definitions) => definitions
             .iter()
             .map(|d| resources::questionnaire(d, questionnaires_published()))
             .collect(),
         FhirRecords::Responses(responses) => responses
             .into_iter()
-            .flat_map(|(patient, response)| {
-                let Some(definition) = Definition::by_code(&response.code) else {
-                    return Vec::new();
-                };
-                let scores: Vec<(String, f64)> = response
-                    .scores
-                    .0
-                    .iter()
-                    .filter_map(|s| Some((s.code.clone(), s.value?)))
-                    .collect();
-                let record = ResponseRecord {
-                    id: response.id.to_string(),
-                    patient,
-                    answers: response.answers,
-                    answered_at: response.answered_at,
-                };
-                if resource_type == ResourceType::Observation {
-                    resources::score_observations(&definition, &record, &scores)
-                } else {
-                    vec![resources::questionnaire_response(&definition, &record)]
-                }
-            })
+            .flat_map(|(patient, response)| response_resources(resource_type, patient, response))
+            .collect(),
+        FhirRecords::Observations { responses, results } => responses
+            .into_iter()
+            .flat_map(|(patient, response)| response_resources(resource_type, patient, response))
+            .chain(results.iter().filter_map(|e| resources::intake(e, today)))
             .collect(),
         FhirRecords::SessionDays(days) => days
             .into_iter()

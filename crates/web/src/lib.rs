@@ -20,6 +20,7 @@ pub mod documents;
 pub mod error;
 pub mod fhir;
 pub mod fhir_import;
+mod fhir_workflow;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;

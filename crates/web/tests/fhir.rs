@@ -14,20 +14,26 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::path::PathBuf;
 
-const TYPES: [&str; 13] = [
+const TYPES: [&str; 19] = [
     "Patient",
     "Practitioner",
     "Location",
+    "Appointment",
+    "Slot",
+    "Schedule",
     "Condition",
     "MedicationStatement",
     "AllergyIntolerance",
+    "Consent",
+    "CarePlan",
+    "Task",
+    "Procedure",
     "Specimen",
     "BiologicallyDerivedProduct",
-    "AdverseEvent",
-    "Procedure",
+    "Observation",
     "Questionnaire",
     "QuestionnaireResponse",
-    "Observation",
+    "AdverseEvent",
 ];
 
 async fn get(url: String, token: &str) -> (StatusCode, String, Value) {
@@ -214,7 +220,7 @@ both_backends! {
         let resources = statement["rest"][0]["resource"].as_array().expect("resources");
         let types: Vec<&str> = resources.iter().filter_map(|r| r["type"].as_str()).collect();
         assert_eq!(types, TYPES);
-        let condition = &resources[3];
+        let condition = resources.iter().find(|r| r["type"] == "Condition").expect("Condition");
         let params: Vec<&str> = condition["searchParam"].as_array().expect("params").iter().filter_map(|p| p["name"].as_str()).collect();
         assert_eq!(params, ["_id", "patient", "subject", "clinical-status", "onset-date", "_lastUpdated"]);
         // Every parameter listed is accepted, and one not listed is refused.
@@ -570,8 +576,13 @@ both_backends! {
             return;
         };
         let (store, db) = cellpath_test_support::store(&backend).await;
-        let app = App::new(store, AppConfig::default());
+        let clock = std::sync::Arc::new(std::sync::Mutex::new(chrono::Utc::now()));
+        let reading = clock.clone();
+        let app = App::new(store, AppConfig::default())
+            .with_clock(std::sync::Arc::new(move || *reading.lock().expect("clock")));
         app.load_demo().await.expect("demo");
+        // Two days on, the treated patient's diary raises a red flag.
+        *clock.lock().expect("clock") += chrono::Duration::days(2);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let state = AppState { app: app.clone(), config: WebConfig::default() };
@@ -583,7 +594,9 @@ both_backends! {
         let physician = app.create_api_token("physician").await.expect("token");
         record_adverse_event_after_the_demos_injection(&app, &physician).await;
         answer_questionnaires_for_a_demo_patient(&app, &physician).await;
+        report_a_fever_in_the_diary(&app, &physician).await;
         let mut written = 0;
+        let mut served: std::collections::BTreeMap<String, Value> = std::collections::BTreeMap::new();
         let (status, _, metadata) = get(format!("{base}/fhir/metadata"), &physician).await;
         assert_eq!(status, StatusCode::OK);
         std::fs::write(out.path().join("metadata.json"), metadata.to_string()).expect("write");
@@ -598,6 +611,7 @@ both_backends! {
                     let (status, _, resource) = get(format!("{base}/fhir/{name}/{id}"), &physician).await;
                     assert_eq!(status, StatusCode::OK);
                     std::fs::write(out.path().join(format!("{name}-{id}.json")), resource.to_string()).expect("write");
+                    served.insert(format!("{name}/{id}"), resource);
                     written += 1;
                 }
                 std::fs::write(out.path().join(format!("{name}-bundle-{page}.json")), bundle.to_string()).expect("write");
@@ -608,6 +622,43 @@ both_backends! {
                 }
             }
         }
+        // The workflow's resources point at each other: a plan at its
+        // sessions' and visits' Appointments, an Appointment at its Slots, a
+        // Slot at its resource's Schedule.
+        let of_type = |t: &str| -> Vec<&Value> {
+            let prefix = format!("{t}/");
+            served.iter().filter(|(k, _)| k.starts_with(&prefix)).map(|(_, v)| v).collect()
+        };
+        let references = |v: &Value, path: &[&str]| -> Vec<String> {
+            let mut at = vec![v];
+            for key in path {
+                at = at.into_iter().flat_map(|x| match &x[*key] {
+                    Value::Array(items) => items.iter().collect::<Vec<_>>(),
+                    other => vec![other],
+                }).collect();
+            }
+            at.iter().filter_map(|r| r["reference"].as_str().map(str::to_string)).collect()
+        };
+        let mut linked = 0;
+        for plan in of_type("CarePlan") {
+            for target in references(plan, &["activity", "reference"]) {
+                assert!(served.contains_key(&target), "{target} of a CarePlan is served");
+                linked += 1;
+            }
+        }
+        for appointment in of_type("Appointment") {
+            for target in references(appointment, &["slot"]) {
+                let slot = served.get(&target).unwrap_or_else(|| panic!("{target} is served"));
+                let schedule = slot["schedule"]["reference"].as_str().expect("schedule");
+                assert!(served.contains_key(schedule), "{schedule} is served");
+                linked += 1;
+            }
+        }
+        assert!(linked > 5, "the demo's plans, sessions and slots link up: {linked}");
+        assert!(of_type("Appointment").iter().any(|a| a["status"] == "fulfilled"), "the demo's discharged session");
+        assert!(of_type("Task").iter().any(|t| t["status"] == "requested" && t["code"]["coding"][0]["code"] == "fever"), "the diary's fever");
+        assert!(of_type("Consent").iter().all(|c| c["status"] == "active"));
+        assert!(of_type("Observation").iter().any(|o| o["code"]["coding"][0]["code"] == "777-3"), "platelet counts");
         // A refusal is a resource too.
         let (_, _, outcome) = get(format!("{base}/fhir/Patient?_count=0"), &physician).await;
         std::fs::write(out.path().join("outcome.json"), outcome.to_string()).expect("write");
@@ -618,15 +669,30 @@ both_backends! {
     }
 }
 
-/// The demo has no adverse events: one, graded and linked to the product
-/// given in the demo's administered session.
-async fn record_adverse_event_after_the_demos_injection(app: &App, token: &str) {
+/// The demo has no triage alerts: the treated patient writes a fever in
+/// their diary, and a nurse takes the alert.
+async fn report_a_fever_in_the_diary(app: &App, token: &str) {
     let physician = app
         .token_actor(token)
         .await
         .expect("actor")
         .expect("token works");
-    let site = physician.sites[0];
+    let given = demo_administered_unit(app, &physician).await;
+    let draft = cellpath_domain::symptoms::DiaryDraft {
+        day: "1".into(),
+        temperature: "38.4".into(),
+        ..Default::default()
+    };
+    let outcome = app
+        .record_diary_entry(&physician, given.session_id.expect("session"), &draft)
+        .await
+        .expect("diary entry");
+    assert!(!outcome.flags.is_empty(), "a fever is a red flag");
+}
+
+/// The product given in the demo's administered session.
+async fn demo_administered_unit(app: &App, actor: &cellpath_app::Actor) -> cellpath_app::UnitRow {
+    let site = actor.sites[0];
     let until = app.now() + chrono::Duration::days(365);
     let mut tx = app.store().begin().await.expect("begin");
     let given = tx
@@ -639,6 +705,18 @@ async fn record_adverse_event_after_the_demos_injection(app: &App, token: &str) 
         })
         .expect("the demo has an administered product");
     tx.commit().await.expect("commit");
+    given
+}
+
+/// The demo has no adverse events: one, graded and linked to the product
+/// given in the demo's administered session.
+async fn record_adverse_event_after_the_demos_injection(app: &App, token: &str) {
+    let physician = app
+        .token_actor(token)
+        .await
+        .expect("actor")
+        .expect("token works");
+    let given = demo_administered_unit(app, &physician).await;
     let printed = cellpath_domain::donation::DonationId::from_body(&given.donation_id)
         .expect("id")
         .printed();

@@ -17,7 +17,7 @@ use cellpath_app::patients::Chart;
 use cellpath_app::{Actor, AppError, Current};
 use cellpath_domain::intake::{
     AllergySeverity, ConditionCategory, ConditionStatus, ImagingModality, IntakeDraft, IntakeEntry,
-    IntakeItem, IntakeKind, MedicationClass,
+    IntakeItem, IntakeKind, MedicationClass, ResultKind,
 };
 use cellpath_domain::patient::{Patient, PatientDraft, Sex};
 use cellpath_domain::{Action, ItemId, Locale, PatientId, Role};
@@ -67,6 +67,7 @@ fn code_prefix(kind: IntakeKind) -> &'static str {
         IntakeKind::Medication => "medication-class",
         IntakeKind::Allergy => "allergy-severity",
         IntakeKind::Imaging => "imaging-modality",
+        IntakeKind::Result => "result-kind",
     }
 }
 
@@ -76,6 +77,7 @@ fn kind_codes(kind: IntakeKind) -> Vec<&'static str> {
         IntakeKind::Medication => MedicationClass::ALL.iter().map(|c| c.code()).collect(),
         IntakeKind::Allergy => AllergySeverity::ALL.iter().map(|c| c.code()).collect(),
         IntakeKind::Imaging => ImagingModality::ALL.iter().map(|c| c.code()).collect(),
+        IntakeKind::Result => ResultKind::ALL.iter().map(|c| c.code()).collect(),
     }
 }
 
@@ -104,7 +106,13 @@ fn intake_fields(locale: Locale, kind: IntakeKind) -> Vec<FieldSpec> {
             false,
         ));
     } else if !detail.is_empty() {
-        fields.push(field(locale, &key(detail), detail, "text", false));
+        fields.push(field(
+            locale,
+            &key(detail),
+            detail,
+            "text",
+            kind == IntakeKind::Result,
+        ));
     }
     if !start.is_empty() {
         fields.push(field(
@@ -112,7 +120,7 @@ fn intake_fields(locale: Locale, kind: IntakeKind) -> Vec<FieldSpec> {
             &key(start),
             start,
             "date",
-            kind == IntakeKind::Imaging,
+            matches!(kind, IntakeKind::Imaging | IntakeKind::Result),
         ));
     }
     if !end.is_empty() {
