@@ -54,7 +54,8 @@ impl Report {
 
 /// Checks `solution` against `instance`, rule by rule. The instance is
 /// assumed well formed (`Instance::issues` is empty); parts of it that are
-/// not (a lag naming an unknown task) are skipped.
+/// not (a lag naming an unknown task) are skipped. A start beyond
+/// [`TIME_BOUND`](crate::TIME_BOUND) breaks rule 4 and leaves its task unplaced.
 pub fn check(instance: &Instance, solution: &Solution) -> Report {
     let mut bad: Vec<Violation> = Vec::new();
     let mut notes = Vec::new();
@@ -85,6 +86,21 @@ pub fn check(instance: &Instance, solution: &Solution) -> Report {
                 1,
                 Some(&job.id),
                 format!("assignment #{i}: job {} has no task {:?}", job.id, a.task),
+            );
+            continue;
+        }
+        if !crate::model::within_bound(a.start) {
+            // Beyond any horizon (rule 4), and kept out of the arithmetic below.
+            violation(
+                4,
+                Some(&job.id),
+                format!(
+                    "{}/{} starts at {}, beyond the bound of {} minutes",
+                    job.id,
+                    a.task,
+                    a.start,
+                    crate::model::TIME_BOUND
+                ),
             );
             continue;
         }

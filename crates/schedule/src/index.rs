@@ -2,7 +2,7 @@
 //! time constraints as a minimal simple temporal network, its `same` groups,
 //! its shortest possible stay, and the independent components of the whole.
 
-use crate::model::Instance;
+use crate::model::{Instance, TIME_BOUND, within_bound};
 use std::collections::HashMap;
 
 /// "No bound" in the temporal networks; far from overflow when added to.
@@ -151,7 +151,10 @@ impl Problem {
         let mut unavailable = vec![Vec::new(); n_resources];
         for r in &instance.resources {
             if let Some(&i) = resource_index.get(r.id.as_str()) {
-                unavailable[i].extend(r.unavailable.iter().map(|w| (w.start, w.end)));
+                // No job reaches beyond the bound (see `index_job`), so
+                // cutting windows there changes nothing and keeps sums small.
+                let clamp = |m: i64| m.clamp(-TIME_BOUND, TIME_BOUND);
+                unavailable[i].extend(r.unavailable.iter().map(|w| (clamp(w.start), clamp(w.end))));
             }
         }
         let jobs: Vec<JobInfo> = instance
@@ -194,7 +197,17 @@ fn index_job(
     resource_index: &HashMap<&str, usize>,
 ) -> JobInfo {
     let n = job.tasks.len();
-    let due = job.due.min(horizon);
+    let numbers_within_bound = within_bound(job.release)
+        && within_bound(job.due)
+        && job.tasks.iter().all(|t| within_bound(t.duration))
+        && job
+            .lags
+            .iter()
+            .all(|g| within_bound(g.min) && g.max.is_none_or(within_bound));
+    if !numbers_within_bound {
+        return infeasible_job(job);
+    }
+    let due = job.due.min(horizon.clamp(-TIME_BOUND, TIME_BOUND));
     let mut task_index: HashMap<&str, usize> = HashMap::new();
     for (i, t) in job.tasks.iter().enumerate() {
         if task_index.insert(t.id.as_str(), i).is_some() || t.duration < 0 {

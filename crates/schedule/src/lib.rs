@@ -21,7 +21,8 @@ mod timeline;
 pub use check::{Report, UNSCHEDULED_PENALTY, Violation, check, cost};
 pub use format::{FormatError, parse_instance, parse_solution, solution_to_json};
 pub use model::{
-    Assignment, Instance, InstanceIssue, Job, Lag, Need, Resource, Solution, Task, Window,
+    Assignment, Instance, InstanceIssue, Job, Lag, Need, Resource, Solution, TIME_BOUND, Task,
+    Window, within_bound,
 };
 pub use search::Progress;
 
@@ -388,6 +389,9 @@ fn placement_from(
             return None;
         }
         seen[k] = true;
+        if !within_bound(a.start) {
+            return None;
+        }
         starts[k] = a.start;
         let task = &job.tasks[k];
         if a.resources.len() != task.needs.len() {

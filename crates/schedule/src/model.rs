@@ -6,6 +6,17 @@
 
 use std::collections::BTreeMap;
 
+/// The largest time, duration or lag (in minutes, either sign) an instance
+/// or a solution may give: about 190 years. Far beyond any clinic's
+/// horizon, and small enough that sums of them never overflow `i64` (the
+/// optimiser's "no bound" is `i64::MAX / 4`).
+pub const TIME_BOUND: i64 = 100_000_000;
+
+/// Whether `minutes` is within [`TIME_BOUND`] of zero.
+pub fn within_bound(minutes: i64) -> bool {
+    (-TIME_BOUND..=TIME_BOUND).contains(&minutes)
+}
+
 /// One scheduling problem: resources, jobs and the horizon they live in.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Instance {
@@ -110,6 +121,34 @@ impl Instance {
     /// at fault stay unscheduled) but nothing it returns is then checkable.
     pub fn issues(&self) -> Vec<InstanceIssue> {
         let mut issues = Vec::new();
+        let mut bounded = |path: String, minutes: i64| {
+            if !within_bound(minutes) {
+                issues.push(InstanceIssue {
+                    path,
+                    message: format!("{minutes} is beyond the bound of {TIME_BOUND} minutes"),
+                });
+            }
+        };
+        bounded("horizon".into(), self.horizon);
+        for (i, r) in self.resources.iter().enumerate() {
+            for (w, window) in r.unavailable.iter().enumerate() {
+                bounded(format!("resources[{i}].unavailable[{w}]"), window.start);
+                bounded(format!("resources[{i}].unavailable[{w}]"), window.end);
+            }
+        }
+        for (j, job) in self.jobs.iter().enumerate() {
+            bounded(format!("jobs[{j}].release"), job.release);
+            bounded(format!("jobs[{j}].due"), job.due);
+            for (t, task) in job.tasks.iter().enumerate() {
+                bounded(format!("jobs[{j}].tasks[{t}].duration"), task.duration);
+            }
+            for (g, lag) in job.lags.iter().enumerate() {
+                bounded(format!("jobs[{j}].lags[{g}].min"), lag.min);
+                if let Some(max) = lag.max {
+                    bounded(format!("jobs[{j}].lags[{g}].max"), max);
+                }
+            }
+        }
         let mut push = |path: String, message: String| issues.push(InstanceIssue { path, message });
         if self.horizon < 0 {
             push("horizon".into(), "must be >= 0".into());

@@ -3,8 +3,11 @@
 //! naming the job; plus the readings shared with the kit's check.py.
 
 use cellpath_schedule::{
-    Solution, UNSCHEDULED_PENALTY, check, lower_bound, parse_instance, parse_solution,
+    Instance, Job, Lag, Need, Resource, Solution, SolveOptions, TIME_BOUND, Task,
+    UNSCHEDULED_PENALTY, Window, check, lower_bound, parse_instance, parse_solution,
+    solve_with_threads,
 };
+use std::time::Duration;
 
 const INSTANCE: &str = r#"{
   "format": "cellpath-schedule/1",
@@ -189,4 +192,118 @@ fn unreadable_or_inconsistent_instances_are_refused_with_the_field() {
     assert!(err.to_string().contains("rule 4"), "{err}");
     let err = parse_solution(&VALID.replace("solution/1", "solution/2")).expect_err("format");
     assert_eq!(err.code(), "schedule.format");
+}
+
+/// Found by the `schedule_json` fuzz target: numbers near `i64::MAX`
+/// overflowed the optimiser's sums (and, in a solution, the checker's).
+const HUGE: &str = r#"{"format": "cellpath-schedule/1", "horizon": 9223372036854775807,
+  "resources": [{"id": "r", "kind": "room", "unavailable": [[-9223372036854775808, 5]]}],
+  "jobs": [{"id": "A", "release": 0, "due": 9223372036854775807, "tasks": [
+    {"id": "a", "duration": 9223372036854775807, "needs": [{"key": "k", "one_of": ["r"]}]},
+    {"id": "b", "duration": 9223372036854775807, "needs": []}],
+    "lags": [{"from": "a", "to": "b", "min": -9223372036854775808}]}]}"#;
+
+#[test]
+fn numbers_beyond_the_bound_are_refused_with_the_field() {
+    let err = parse_instance(HUGE).expect_err("beyond the bound");
+    let text = err.to_string();
+    for path in [
+        "horizon",
+        "resources[0].unavailable[0]",
+        "jobs[0].due",
+        "jobs[0].tasks[0].duration",
+        "jobs[0].tasks[1].duration",
+        "jobs[0].lags[0].min",
+    ] {
+        assert!(text.contains(&format!("{path}: ")), "{path} in {text}");
+    }
+    let at_bound = HUGE
+        .replace("9223372036854775807", &TIME_BOUND.to_string())
+        .replace("-9223372036854775808", &(-TIME_BOUND).to_string())
+        .replace(&format!("\"duration\": {TIME_BOUND}"), "\"duration\": 10");
+    parse_instance(&at_bound).expect("numbers at the bound read");
+}
+
+#[test]
+fn the_optimiser_leaves_a_job_beyond_the_bound_unscheduled_without_overflow() {
+    let minutes = [i64::MAX, i64::MIN];
+    for huge in minutes {
+        let instance = Instance {
+            horizon: i64::MAX,
+            resources: vec![Resource {
+                id: "r".into(),
+                kind: "room".into(),
+                unavailable: vec![Window::new(i64::MIN, 5), Window::new(100, i64::MAX)],
+            }],
+            jobs: vec![
+                Job {
+                    id: "huge".into(),
+                    release: 0,
+                    due: i64::MAX,
+                    tasks: vec![task("a", huge.max(0)), task("b", i64::MAX)],
+                    lags: vec![Lag {
+                        from: "a".into(),
+                        to: "b".into(),
+                        min: huge,
+                        max: None,
+                    }],
+                    same: Vec::new(),
+                },
+                Job {
+                    id: "small".into(),
+                    release: 0,
+                    due: 90,
+                    tasks: vec![task("a", 30)],
+                    lags: Vec::new(),
+                    same: Vec::new(),
+                },
+            ],
+        };
+        let options = SolveOptions {
+            time_limit: Duration::ZERO,
+            ..SolveOptions::default()
+        };
+        let solution = solve_with_threads(&instance, options, 1);
+        assert_eq!(solution.unscheduled, vec!["huge".to_string()]);
+        assert!(solution.assignments.iter().all(|a| a.job == "small"));
+        assert_eq!(solution.assignments.len(), 1);
+    }
+}
+
+fn task(id: &str, duration: i64) -> Task {
+    Task {
+        id: id.into(),
+        duration,
+        needs: vec![Need {
+            key: "k".into(),
+            one_of: vec!["r".into()],
+        }],
+    }
+}
+
+#[test]
+fn a_start_beyond_the_bound_breaks_rule_4_without_overflow() {
+    let instance = parse_instance(INSTANCE).expect("instance");
+    for start in [i64::MAX, i64::MIN, TIME_BOUND + 1] {
+        let mut solution = valid();
+        set(&mut solution, "S-1", "harvest", |a| a.start = start);
+        set(&mut solution, "S-1", "inject", |a| a.start = i64::MIN);
+        let report = check(&instance, &solution);
+        let beyond: Vec<_> = report
+            .violations
+            .iter()
+            .filter(|v| v.rule == 4 && v.message.contains("beyond the bound"))
+            .collect();
+        assert_eq!(beyond.len(), 2, "{:?}", report.violations);
+        assert!(beyond.iter().all(|v| v.job.as_deref() == Some("S-1")));
+        assert!(!report.is_valid());
+        // The initial schedule the optimiser starts from is refused the same way.
+        let options = SolveOptions {
+            time_limit: Duration::ZERO,
+            initial: Some(solution),
+            ..SolveOptions::default()
+        };
+        let solved = solve_with_threads(&instance, options, 1);
+        assert!(check(&instance, &solved).is_valid());
+    }
 }

@@ -217,6 +217,18 @@ async fn show_events(
     render(viewer.locale, &page)
 }
 
+pub(super) fn event_draft(form: &PageForm) -> AdverseEventDraft {
+    AdverseEventDraft {
+        what: form.get("what"),
+        onset_at: form.get("onset_at"),
+        grade: form.get("grade"),
+        serious: form.get("serious") == "true",
+        relatedness: form.get("relatedness"),
+        outcome: form.get("outcome"),
+        unit: form.get("unit"),
+    }
+}
+
 async fn record_event(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -227,15 +239,7 @@ async fn record_event(
     viewer.check_csrf(form.csrf())?;
     let locale = viewer.locale;
     let session: SessionId = parse_id(locale, &id)?;
-    let draft = AdverseEventDraft {
-        what: form.get("what"),
-        onset_at: form.get("onset_at"),
-        grade: form.get("grade"),
-        serious: form.get("serious") == "true",
-        relatedness: form.get("relatedness"),
-        outcome: form.get("outcome"),
-        unit: form.get("unit"),
-    };
+    let draft = event_draft(&form);
     match state.app.record_adverse_event(actor, session, &draft).await {
         Ok(_) => Ok(Redirect::to(&format!("/sessions/{session}/adverse-events")).into_response()),
         Err(AppError::Invalid(issues)) => {

@@ -319,7 +319,7 @@ fn failed_signature(locale: Locale, form: PageForm, issues: &Issues) -> Failed {
     Failed::Sign(state.with_issues(locale, issues))
 }
 
-fn signature_draft(form: &PageForm) -> SignatureDraft {
+pub(super) fn signature_draft(form: &PageForm) -> SignatureDraft {
     SignatureDraft {
         typed_name: form.get("typed_name"),
         drawn_signature: form.get("drawn_signature"),

@@ -267,7 +267,7 @@ async fn show_diary(
     render(locale, &page)
 }
 
-fn draft_of(form: &PageForm) -> DiaryDraft {
+pub(super) fn draft_of(form: &PageForm) -> DiaryDraft {
     DiaryDraft {
         day: form.get("day"),
         pain: ["injection", "harvest"]

@@ -7,6 +7,8 @@ mod auth;
 mod booking;
 mod consent;
 mod diary;
+#[doc(hidden)]
+pub mod fuzzing;
 mod lab;
 mod optimise;
 mod patients;

@@ -132,7 +132,7 @@ fn intake_fields(locale: Locale, kind: IntakeKind) -> Vec<FieldSpec> {
     fields
 }
 
-fn intake_draft(kind: IntakeKind, form: &PageForm) -> IntakeDraft {
+pub(super) fn intake_draft(kind: IntakeKind, form: &PageForm) -> IntakeDraft {
     let [name, code, detail, start, end, notes] = IntakeItem::field_names(kind);
     let get = |f: &str| {
         if f.is_empty() {
@@ -158,7 +158,7 @@ fn intake_values(item: &IntakeItem) -> HashMap<String, String> {
         .collect()
 }
 
-fn patient_draft(form: &PageForm) -> PatientDraft {
+pub(super) fn patient_draft(form: &PageForm) -> PatientDraft {
     PatientDraft {
         record_number: form.get("record_number"),
         given_name: form.get("given_name"),

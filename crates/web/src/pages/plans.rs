@@ -745,7 +745,7 @@ async fn show_plans(
     render(viewer.locale, &page)
 }
 
-fn plan_draft(form: &PageForm) -> PlanDraft {
+pub(super) fn plan_draft(form: &PageForm) -> PlanDraft {
     PlanDraft {
         indication: form.get("indication"),
         target_site: form.get("target_site"),

@@ -219,7 +219,7 @@ fn leave_fields(locale: Locale) -> Vec<FieldSpec> {
     ]
 }
 
-fn draft_of(form: &PageForm) -> ResourceDraft {
+pub(super) fn draft_of(form: &PageForm) -> ResourceDraft {
     ResourceDraft {
         kind: form.get("kind"),
         name: form.get("name"),
