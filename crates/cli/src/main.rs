@@ -233,6 +233,7 @@ async fn serve(app: App, args: &ServeArgs, started: Instant) -> Result<()> {
         app: app.clone(),
         config: WebConfig {
             secure_cookies: args.secure_cookies,
+            strict_transport_security: false,
         },
     };
     let listener = tokio::net::TcpListener::bind(args.bind)
