@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod backup;
 mod export;
 mod id;
 mod import;
@@ -90,6 +91,10 @@ enum Command {
     Import(import::ImportArgs),
     /// Export the FHIR R4 resources changed since a day, one NDJSON file per type (`--since`, `--out`, `--user`).
     Export(export::ExportArgs),
+    /// Copy the SQLite database to a file (`--out`), consistent while the server runs.
+    Backup(backup::BackupArgs),
+    /// Replace the configured SQLite database with a backup (`--from`; `--force` to replace records).
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Subcommand)]
@@ -454,6 +459,8 @@ async fn run(cli: Cli) -> Result<()> {
             let app = open(&cli.db).await?;
             import::run(&app, &args).await
         }
+        Some(Command::Backup(args)) => backup::backup(&cli.db.database_url, &args).await,
+        Some(Command::Restore(args)) => backup::restore(&cli.db.database_url, &args).await,
         Some(Command::VerifyAudit) => {
             let app = open(&cli.db).await?;
             match app.verify_audit().await.map_err(app_error)? {
