@@ -23,6 +23,7 @@ pub mod fhir_import;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
+pub mod tls;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
@@ -182,6 +183,8 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }
+
+pub use tls::{serve_tls, server_config as tls_server_config};
 
 /// Serves the application on `listener` until `shutdown` completes, then
 /// lets open requests finish.
