@@ -11,9 +11,11 @@ use cellpath_web::{AppState, WebConfig};
 use clap::{Args, Parser, Subcommand};
 use std::io::BufRead;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod backup;
 mod export;
 mod id;
 mod import;
@@ -48,9 +50,15 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CELLPATH_BIND", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
-    /// Mark cookies Secure: turn on when users reach Cellpath over HTTPS (directly or through a proxy).
+    /// Mark cookies Secure: turn on when users reach Cellpath over HTTPS through a proxy (on by itself under --tls-cert).
     #[arg(long, env = "CELLPATH_SECURE_COOKIES", default_value_t = false)]
     secure_cookies: bool,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(long, env = "CELLPATH_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "CELLPATH_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Send reminders by email through this server:
     /// `smtp://USER:PASS@HOST:587?tls=starttls&from=clinic@example.org`. Without it, reminders wait in the outbox.
     #[arg(long, env = "CELLPATH_SMTP_URL", hide_env_values = true)]
@@ -90,6 +98,10 @@ enum Command {
     Import(import::ImportArgs),
     /// Export the FHIR R4 resources changed since a day, one NDJSON file per type (`--since`, `--out`, `--user`).
     Export(export::ExportArgs),
+    /// Copy the SQLite database to a file (`--out`), consistent while the server runs.
+    Backup(backup::BackupArgs),
+    /// Replace the configured SQLite database with a backup (`--from`; `--force` to replace records).
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Subcommand)]
@@ -229,23 +241,34 @@ fn start_delivery(app: &App, args: &ServeArgs) -> Result<Option<tokio::task::Joi
 }
 
 async fn serve(app: App, args: &ServeArgs, started: Instant) -> Result<()> {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(
+            cellpath_web::tls_server_config(cert, key).context("cannot use the TLS certificate")?,
+        ),
+        _ => None,
+    };
     let state = AppState {
         app: app.clone(),
         config: WebConfig {
-            secure_cookies: args.secure_cookies,
+            secure_cookies: args.secure_cookies || tls.is_some(),
+            strict_transport_security: tls.is_some(),
         },
     };
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
-        "Cellpath is running at http://{addr}/ (ready in {} ms)",
+        "Cellpath is running at {scheme}://{addr}/ (ready in {} ms)",
         started.elapsed().as_millis()
     );
-    tracing::info!(%addr, engine = ?app.store().engine(), "listening");
+    tracing::info!(%addr, scheme, engine = ?app.store().engine(), "listening");
     let delivery = start_delivery(&app, args)?;
-    cellpath_web::serve(listener, state, shutdown_signal()).await?;
+    match tls {
+        Some(tls) => cellpath_web::serve_tls(listener, tls, state, shutdown_signal()).await?,
+        None => cellpath_web::serve(listener, state, shutdown_signal()).await?,
+    }
     if let Some(worker) = delivery {
         worker.abort();
     }
@@ -305,6 +328,8 @@ async fn run(cli: Cli) -> Result<()> {
                     .context("CELLPATH_BIND is not an address like 127.0.0.1:8080")?
                     .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
                 secure_cookies: false,
+                tls_cert: None,
+                tls_key: None,
                 smtp_url: std::env::var("CELLPATH_SMTP_URL").ok(),
                 sms_gateway: std::env::var("CELLPATH_SMS_GATEWAY").unwrap_or_else(|_| "log".into()),
             };
@@ -453,6 +478,8 @@ async fn run(cli: Cli) -> Result<()> {
             let app = open(&cli.db).await?;
             import::run(&app, &args).await
         }
+        Some(Command::Backup(args)) => backup::backup(&cli.db.database_url, &args).await,
+        Some(Command::Restore(args)) => backup::restore(&cli.db.database_url, &args).await,
         Some(Command::VerifyAudit) => {
             let app = open(&cli.db).await?;
             match app.verify_audit().await.map_err(app_error)? {

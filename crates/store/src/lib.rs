@@ -9,6 +9,7 @@
 mod adverse_events;
 mod answers;
 mod audit;
+mod backup;
 mod calendar_feeds;
 mod consent;
 mod diary;
@@ -26,6 +27,7 @@ mod users;
 pub use adverse_events::AdverseEventRow;
 pub use answers::AnswerRow;
 pub use audit::{AuditPage, StoredAudit, encode_fields};
+pub use backup::{BackupOutcome, Replace, RestoreOutcome, backup_sqlite, restore_sqlite};
 pub use consent::{ConsentRow, TemplateRow};
 pub use diary::{AlertRow, DiaryEntryRow};
 pub use external_ids::ExternalIdRow;
@@ -113,6 +115,19 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
+    /// Backup and restore are SQLite's; PostgreSQL has its own tools.
+    #[error(
+        "backup and restore here are for SQLite: back up PostgreSQL with pg_dump -Fc and restore with pg_restore"
+    )]
+    NotSqlite,
+    /// A backup or restore refused, with the reason.
+    #[error("{0}")]
+    Backup(String),
+    /// The backup's audit trail does not chain.
+    #[error("the backup's audit trail is broken: {0}")]
+    AuditBroken(cellpath_domain::audit::ChainBreak),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 impl StoreError {
@@ -125,6 +140,10 @@ impl StoreError {
             StoreError::Database(_) => "database",
             StoreError::Migrate(_) => "migrate",
             StoreError::Corrupt(_) => "corrupt",
+            StoreError::NotSqlite => "not_sqlite",
+            StoreError::Backup(_) => "backup",
+            StoreError::AuditBroken(_) => "audit_broken",
+            StoreError::Io(_) => "io",
         }
     }
 }

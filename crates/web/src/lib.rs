@@ -24,6 +24,7 @@ mod fhir_workflow;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
+pub mod tls;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
@@ -42,6 +43,9 @@ use tower_http::trace::TraceLayer;
 pub struct WebConfig {
     /// Mark cookies `Secure` (on when served over HTTPS or behind a TLS proxy).
     pub secure_cookies: bool,
+    /// Send `Strict-Transport-Security`: on when this process terminates
+    /// TLS itself (behind a proxy, the proxy sends it).
+    pub strict_transport_security: bool,
 }
 
 /// What every handler can reach.
@@ -71,12 +75,19 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(openapi::document())
 }
 
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; \
-    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// Nothing inline: no `<script>` blocks, no `style=""`, no event handler
+/// attributes; everything the pages load comes from the server itself.
+/// `default-src 'none'` is stricter than `'self'`: the pages fetch nothing
+/// (no XHR, fonts or frames), so nothing else is allowed.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// `Strict-Transport-Security` under TLS: a year, subdomains included.
+pub const HSTS: &str = "max-age=31536000; includeSubDomains";
 
 /// Security headers on every response, and refusal of cross-site form posts
 /// (Fetch Metadata) before any handler runs.
-async fn security(request: Request, next: Next) -> Response {
+async fn security(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let unsafe_method = !matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
@@ -86,10 +97,11 @@ async fn security(request: Request, next: Next) -> Response {
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v == "cross-site");
-    if unsafe_method && cross_site {
-        return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
-    }
-    let mut response = next.run(request).await;
+    let mut response = if unsafe_method && cross_site {
+        (StatusCode::FORBIDDEN, "cross-site request refused").into_response()
+    } else {
+        next.run(request).await
+    };
     let headers = response.headers_mut();
     let set = |headers: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
         headers
@@ -105,6 +117,9 @@ async fn security(request: Request, next: Next) -> Response {
         HeaderName::from_static("cross-origin-opener-policy"),
         "same-origin",
     );
+    if state.config.strict_transport_security {
+        set(headers, header::STRICT_TRANSPORT_SECURITY, HSTS);
+    }
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -136,7 +151,6 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             pages::anon_csrf,
         ))
-        .layer(middleware::from_fn(security))
         // Every extractor reads at most 1 MiB (a route may allow more, as
         // the FHIR import does); nothing reads past the hard cap.
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
@@ -145,6 +159,9 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
+        // Outside the body limit and the timeout, so that their refusals
+        // carry the security headers too.
+        .layer(middleware::from_fn_with_state(state.clone(), security))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             // Only the route template is logged: never ids, names or query strings.
@@ -167,6 +184,8 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }
+
+pub use tls::{serve_tls, server_config as tls_server_config};
 
 /// Serves the application on `listener` until `shutdown` completes, then
 /// lets open requests finish.
