@@ -103,6 +103,23 @@ impl FromRequestParts<AppState> for Viewer {
                 .map_err(|e| PageError::from_app(locale, e))?,
             None => None,
         };
+        // A form posted to a route whose gate refuses the role is refused
+        // before its fields are read.
+        let unsafe_method = !matches!(
+            parts.method,
+            axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+        );
+        if let Some(session) = &session
+            && unsafe_method
+            && crate::access::refused(parts, session.actor.role).is_some()
+        {
+            // Staff pages are not the patient's: "not found", as for the chart.
+            return Err(if session.actor.role.is_staff() {
+                PageError::Forbidden(locale)
+            } else {
+                PageError::NotFound(locale)
+            });
+        }
         let anon_csrf = parts
             .extensions
             .get::<AnonCsrf>()
@@ -157,7 +174,13 @@ impl FromRequestParts<AppState> for ApiActor {
             ));
         };
         match state.app.token_actor(bearer).await {
-            Ok(Some(actor)) => Ok(ApiActor { actor, locale }),
+            Ok(Some(actor)) => match crate::access::refused(parts, actor.role) {
+                Some(action) => Err(ApiError::new(
+                    locale,
+                    cellpath_app::AppError::Forbidden(action),
+                )),
+                None => Ok(ApiActor { actor, locale }),
+            },
             Ok(None) => Err(ApiError::new(
                 locale,
                 cellpath_app::AppError::Unauthenticated,

@@ -90,6 +90,15 @@ async fn import(
 ) -> Response {
     let locale = caller.locale;
     let actor = &caller.actor;
+    // A role that may not import is told so before its Bundle is read.
+    if !actor.may(cellpath_domain::Action::ImportFhir) {
+        return refused(
+            locale,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "fhir-problem-forbidden",
+        );
+    }
     let site = match query.site.as_deref().filter(|s| !s.is_empty()) {
         Some(raw) => raw.parse::<SiteId>().ok(),
         None => actor.sites.first().copied(),

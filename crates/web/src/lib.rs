@@ -3,6 +3,7 @@
 //! the security middleware. Handlers are thin: extract, call one use case,
 //! render.
 
+pub mod access;
 pub mod api;
 pub mod api_adverse_events;
 pub mod api_consent;

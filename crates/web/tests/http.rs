@@ -308,6 +308,15 @@ both_backends! {
         let csrf = csrf_of(&page).expect("csrf");
         let cross_site = client.post(server.url("/patients")).header("sec-fetch-site", "cross-site").form(&[("csrf", csrf.as_str()), ("given_name", "Eve")]).send().await.expect("post");
         assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+        // A token that is valid, but another session's (the attacker's own), is refused.
+        let attacker = server.client();
+        server.sign_in(&attacker, "coordinator", PASSWORD).await;
+        let theirs = csrf_of(&attacker.get(server.url("/patients/new")).send().await.expect("form").text().await.expect("body")).expect("csrf");
+        assert_ne!(theirs, csrf);
+        let borrowed = client.post(server.url("/patients")).form(&[("csrf", theirs.as_str()), ("given_name", "Eve"), ("family_name", "X"), ("date_of_birth", "1980-01-01"), ("sex", "female")]).send().await.expect("post");
+        assert_eq!(borrowed.status(), StatusCode::FORBIDDEN, "another session's token");
+        let missing = client.post(server.url("/patients")).form(&[("given_name", "Eve"), ("family_name", "X"), ("date_of_birth", "1980-01-01"), ("sex", "female")]).send().await.expect("post");
+        assert_eq!(missing.status(), StatusCode::FORBIDDEN, "no token");
         let listed = server.clinic.app.search_patients(server.clinic.actor(Role::Nurse), "Eve", 10, 0).await.expect("search");
         assert!(listed.patients.is_empty(), "no forged form saved anything");
     }
@@ -325,6 +334,10 @@ both_backends! {
         assert!(locked.contains("Too many attempts"));
         let right_but_locked = server.sign_in(&client, "physician", PASSWORD).await;
         assert_eq!(right_but_locked.status(), StatusCode::UNAUTHORIZED);
+        // The lock is the account's, not the browser's: a fresh client is locked out too, and gets no session.
+        let elsewhere = server.sign_in(&server.client(), "physician", PASSWORD).await;
+        assert_eq!(elsewhere.status(), StatusCode::UNAUTHORIZED);
+        assert!(!elsewhere.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).any(|c| c.starts_with("cellpath_session=")), "no session while locked");
         let unknown = server.sign_in(&client, "nobody", "wrong password").await.text().await.expect("body");
         assert!(unknown.contains("The username, password or code is not right"), "an unknown user gets the same answer");
     }
