@@ -671,20 +671,26 @@ fn guesses(
     ]
 }
 
-const FHIR_TYPES: [&str; 13] = [
+const FHIR_TYPES: [&str; 19] = [
     "Patient",
     "Practitioner",
     "Location",
+    "Appointment",
+    "Slot",
+    "Schedule",
     "Condition",
     "MedicationStatement",
     "AllergyIntolerance",
+    "Consent",
+    "CarePlan",
+    "Task",
+    "Procedure",
     "Specimen",
     "BiologicallyDerivedProduct",
-    "AdverseEvent",
-    "Procedure",
+    "Observation",
     "Questionnaire",
     "QuestionnaireResponse",
-    "Observation",
+    "AdverseEvent",
 ];
 
 /// `caller` tries every route with `target`'s records (and guesses of
