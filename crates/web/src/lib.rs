@@ -22,6 +22,7 @@ pub mod fhir;
 pub mod fhir_import;
 pub mod i18n;
 pub mod openapi;
+pub mod openapi_fhir;
 pub mod pages;
 
 use axum::extract::{Request, State};
