@@ -94,6 +94,16 @@ async fn import(
             )]),
         )
     };
+    // Who may not import is told so before anything about the site (a
+    // patient, with no site, was told there was no such site).
+    if !actor.may(cellpath_domain::Action::ImportFhir) {
+        return refused(
+            locale,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "fhir-problem-forbidden",
+        );
+    }
     // The query read like a FHIR search's: an unreadable one or a repeated
     // `site` is an OperationOutcome (axum's `Query` answered in plain text).
     let sites: Option<Vec<String>> =

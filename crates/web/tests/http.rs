@@ -634,6 +634,12 @@ both_backends! {
             let outcome: Value = response.json().await.expect("json");
             assert_eq!(outcome["issue"][0]["expression"], json!(["site"]), "{query}");
         }
+        // A patient (who has no site) may not import: 403, not a 400 about the site.
+        let own = server.clinic.app.register_patient(server.clinic.actor(Role::Coordinator), None, &patient_draft("Amal", "Portal")).await.expect("patient");
+        server.clinic.portal_account(own.id, "pat").await;
+        let patient = server.token("pat").await;
+        let refused = http.post(server.url("/fhir")).bearer_auth(&patient).header("content-type", "application/fhir+json").body(bundle.to_string()).send().await.expect("post");
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
         let imported = http.post(server.url("/fhir")).bearer_auth(&token).header("content-type", "application/fhir+json").body(bundle.to_string()).send().await.expect("post");
         assert_eq!(imported.status(), StatusCode::OK);
     }
