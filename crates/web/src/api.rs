@@ -51,8 +51,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 .map_err(|_| {
                     ApiError::malformed(locale, "body", "the body could not be read (too large?)")
                 })?;
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let mut json: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::malformed(locale, "body", e.to_string()))?;
+        integral_numbers(&mut json);
+        let value: T = serde_path_to_error::deserialize(json).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." {
                 "body".to_string()
@@ -61,9 +63,26 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             };
             ApiError::malformed(locale, field, e.inner().to_string())
         })?;
-        de.end()
-            .map_err(|e| ApiError::malformed(locale, "body", e.to_string()))?;
         Ok(ApiJson(value))
+    }
+}
+
+/// JSON has one number type: `3.0` is the integer 3 (JSON Schema's
+/// `integer` admits it), so a whole number written with a fraction is read
+/// as the integer it is.
+fn integral_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64() {
+                // Exactly representable: |f| < 2^63.
+                if f.fract() == 0.0 && f.abs() < 9.223_372_036_854_776e18 {
+                    *value = serde_json::Value::from(f as i64);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(integral_numbers),
+        _ => {}
     }
 }
 
@@ -216,8 +235,10 @@ pub struct SearchParams {
     pub q: Option<String>,
     /// 1 to 100, default 25.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     #[serde(default)]
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

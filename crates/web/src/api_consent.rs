@@ -169,6 +169,7 @@ impl PlanConsentOut {
 pub struct ConsentParams {
     /// `en` or `ar`; the `Accept-Language` of the request when left out.
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(en|ar)$")]
     pub lang: Option<String>,
     /// Include the exact text of each signature (`text_shown`).
     #[serde(default)]
@@ -182,6 +183,7 @@ pub struct ConsentParams {
 pub struct SignatureIn {
     /// The language of the text shown, `en` or `ar`; the `Accept-Language` when left out.
     #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "^(en|ar)$")]
     pub lang: Option<String>,
     /// The `hash` of the text shown: a text changed since is refused (`outdated`).
     #[serde(default)]
@@ -274,12 +276,15 @@ pub struct MessagesParams {
 pub(crate) fn language(api: &ApiActor, field: &str, raw: Option<&str>) -> Result<Locale, ApiError> {
     match raw {
         None => Ok(api.locale),
-        Some(code) => Locale::parse(code).ok_or_else(|| {
-            ApiError::new(
-                api.locale,
-                AppError::Invalid(Issues(vec![Issue::new(field, IssueCode::UnknownCode)])),
-            )
-        }),
+        // Exactly a documented code (`en`, `ar`), not whatever a header may say.
+        Some(code) => Locale::parse(code)
+            .filter(|l| l.code() == code)
+            .ok_or_else(|| {
+                ApiError::new(
+                    api.locale,
+                    AppError::Invalid(Issues(vec![Issue::new(field, IssueCode::UnknownCode)])),
+                )
+            }),
     }
 }
 

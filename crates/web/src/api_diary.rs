@@ -27,9 +27,11 @@ use uuid::Uuid;
 pub struct DiaryEntryIn {
     /// The day after the session, 1-14, not one still to come.
     #[serde(default)]
-    pub day: Option<u8>,
+    pub day: Option<i64>,
+    /// Any whole number is read (as is `day`), so that one out of range is
+    /// refused as a problem at `pain.SITE` like every other bad value.
     #[serde(default)]
-    pub pain: BTreeMap<String, u8>,
+    pub pain: BTreeMap<String, i64>,
     #[serde(default)]
     pub swelling: Option<String>,
     #[serde(default)]

@@ -57,6 +57,7 @@ pub struct AnswerIn {
 pub struct LangParams {
     /// `en` or `ar`; the caller's `Accept-Language` when left out.
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^(en|ar)$")]
     pub lang: Option<String>,
 }
 

@@ -24,7 +24,7 @@ use uuid::Uuid;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScoreIn {
-    #[schema(value_type = Object, example = json!({"pain": 4}))]
+    #[schema(value_type = BTreeMap<String, Option<i64>>, example = json!({"pain": 4}))]
     pub answers: BTreeMap<String, serde_json::Value>,
 }
 

@@ -13,7 +13,7 @@ use crate::fhir::FhirActor;
 use crate::i18n::{issue_key, tr};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -21,7 +21,6 @@ use cellpath_app::AppError;
 use cellpath_domain::{IssueCode, Locale, SiteId};
 use cellpath_fhir::FHIR_JSON;
 use cellpath_fhir::import::read_bundle;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The resource types an import keeps.
@@ -37,12 +36,6 @@ const KEPT: [&str; 7] = [
 
 /// The largest Bundle accepted (bytes).
 pub const MAX_BUNDLE_BYTES: usize = 16 * 1024 * 1024;
-
-#[derive(Debug, Default, Deserialize)]
-pub struct ImportQuery {
-    /// The site to register at (default: the caller's first site).
-    site: Option<String>,
-}
 
 fn fhir_response(status: StatusCode, body: &Value) -> Response {
     (
@@ -85,12 +78,24 @@ fn refused(locale: Locale, status: StatusCode, code: &str, key: &str) -> Respons
 async fn import(
     State(state): State<AppState>,
     caller: FhirActor,
-    Query(query): Query<ImportQuery>,
+    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
     let locale = caller.locale;
     let actor = &caller.actor;
-    // A role that may not import is told so before its Bundle is read.
+    let bad_site = || {
+        fhir_response(
+            StatusCode::BAD_REQUEST,
+            &outcome(vec![issue(
+                "error",
+                "invalid",
+                tr(locale, "fhir-import-site"),
+                Some("site"),
+            )]),
+        )
+    };
+    // Who may not import is told so before anything about the site (a
+    // patient, with no site, was told there was no such site).
     if !actor.may(cellpath_domain::Action::ImportFhir) {
         return refused(
             locale,
@@ -99,20 +104,30 @@ async fn import(
             "fhir-problem-forbidden",
         );
     }
-    let site = match query.site.as_deref().filter(|s| !s.is_empty()) {
+    // The query read like a FHIR search's: an unreadable one or a repeated
+    // `site` is an OperationOutcome (axum's `Query` answered in plain text).
+    let sites: Option<Vec<String>> =
+        cellpath_fhir::search::parse_query(query.as_deref().unwrap_or_default())
+            .ok()
+            .map(|params| {
+                params
+                    .into_iter()
+                    .filter(|(name, _)| name == "site")
+                    .map(|(_, value)| value)
+                    .collect()
+            });
+    let site_param = match sites.as_deref() {
+        Some([]) => None,
+        Some([one]) => Some(one.as_str()),
+        _ => return bad_site(),
+    };
+    // A `site` that is given must name one (`?site=` names none).
+    let site = match site_param {
         Some(raw) => raw.parse::<SiteId>().ok(),
         None => actor.sites.first().copied(),
     };
     let Some(site) = site else {
-        return fhir_response(
-            StatusCode::BAD_REQUEST,
-            &outcome(vec![issue(
-                "error",
-                "invalid",
-                tr(locale, "fhir-import-site"),
-                Some("site"),
-            )]),
-        );
+        return bad_site();
     };
     let json: Value = match serde_json::from_slice(&body) {
         Ok(json) => json,

@@ -24,6 +24,7 @@ pub mod fhir_import;
 mod fhir_workflow;
 pub mod i18n;
 pub mod openapi;
+pub mod openapi_fhir;
 pub mod pages;
 pub mod tls;
 

@@ -1,5 +1,6 @@
 //! The OpenAPI 3.1 document of the JSON API, served at `/openapi.json`.
 
+use crate::openapi_fhir::FhirPaths;
 use crate::{
     api, api_adverse_events, api_consent, api_diary, api_expect, api_follow_ups, api_plans,
     api_questionnaires, api_resources, api_schedule, api_session_day,
@@ -112,7 +113,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_adverse_events::AdverseEventIn, api_adverse_events::AdverseEventOut,
         api_adverse_events::LookbackRowOut, api_adverse_events::LookbackOut,
         api_follow_ups::FollowUpOut, api_follow_ups::AttendanceIn)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &FhirPaths, &ProblemResponses)
 )]
 pub struct ApiDoc;
 
@@ -125,6 +126,81 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Every error of the JSON API is `application/problem+json`, whatever the
+/// handler's annotation says, and the answers its extractors give are
+/// documented on every operation that has them: 401 when it needs a token,
+/// 400 when it reads a body or a query.
+struct ProblemResponses;
+
+impl utoipa::Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                problem_responses(operation);
+            }
+        }
+    }
+}
+
+fn problem_responses(operation: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    const PROBLEM: &str = "application/problem+json";
+    let is_problem = |content: &RefOr<utoipa::openapi::Content>| matches!(content, RefOr::T(c) if matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem")));
+    for response in operation.responses.responses.values_mut() {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        if response
+            .content
+            .get("application/json")
+            .is_some_and(is_problem)
+            && let Some(content) = response.content.shift_remove("application/json")
+        {
+            response.content.insert(PROBLEM.to_string(), content);
+        }
+    }
+    // The FHIR interface answers OperationOutcomes, documented with it.
+    let fhir = operation.responses.responses.values().any(|r| match r {
+        RefOr::T(r) => r.content.keys().any(|c| c.contains("fhir")),
+        RefOr::Ref(_) => false,
+    });
+    if !fhir {
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        PROBLEM,
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        let reads_input = operation.request_body.is_some()
+            || operation.parameters.iter().flatten().any(|p| {
+                matches!(p, RefOr::T(p) if p.parameter_in == utoipa::openapi::path::ParameterIn::Query)
+            });
+        let responses = &mut operation.responses.responses;
+        if operation.security.is_some() && !responses.contains_key("401") {
+            responses.insert("401".into(), problem("No valid bearer token"));
+        }
+        if reads_input && !responses.contains_key("400") {
+            responses.insert("400".into(), problem("The body or query could not be read"));
+        }
     }
 }
 

@@ -453,99 +453,247 @@ both_backends! {
     }
 }
 
-#[test]
-fn the_openapi_document_covers_every_api_route() {
+/// Every `METHOD /path` of the OpenAPI document.
+fn documented_operations() -> Vec<String> {
     let doc = serde_json::to_value(cellpath_web::openapi::document()).expect("json");
     assert_eq!(doc["openapi"], "3.1.0");
-    let mut routes: Vec<String> = Vec::new();
+    let mut operations: Vec<String> = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for method in item.as_object().expect("item").keys() {
-            routes.push(format!("{} {path}", method.to_uppercase()));
+            operations.push(format!("{} {path}", method.to_uppercase()));
         }
     }
-    routes.sort();
-    assert_eq!(
-        routes,
-        [
-            "DELETE /api/v1/leave/{id}",
-            "DELETE /api/v1/patients/{id}/{list}/{item_id}",
-            "GET /api/v1/lookback",
-            "GET /api/v1/me/what-to-expect",
-            "GET /api/v1/patients",
-            "GET /api/v1/patients/{id}",
-            "GET /api/v1/patients/{id}/adverse-events",
-            "GET /api/v1/patients/{id}/follow-ups",
-            "GET /api/v1/patients/{id}/messages",
-            "GET /api/v1/patients/{id}/plans",
-            "GET /api/v1/patients/{id}/questionnaire-responses",
-            "GET /api/v1/patients/{id}/{list}",
-            "GET /api/v1/plans/{plan_id}",
-            "GET /api/v1/plans/{plan_id}/consent",
-            "GET /api/v1/plans/{plan_id}/consent/{consent_id}/pdf",
-            "GET /api/v1/plans/{plan_id}/starts",
-            "GET /api/v1/preparation-board",
-            "GET /api/v1/questionnaires",
-            "GET /api/v1/sessions/{session_id}/booking",
-            "GET /api/v1/sessions/{session_id}/day",
-            "GET /api/v1/sessions/{session_id}/diary",
-            "GET /api/v1/sessions/{session_id}/preparation",
-            "GET /api/v1/sites/{site_id}/answers",
-            "GET /api/v1/sites/{site_id}/board",
-            "GET /api/v1/sites/{site_id}/consent-texts",
-            "GET /api/v1/sites/{site_id}/lab",
-            "GET /api/v1/sites/{site_id}/labels",
-            "GET /api/v1/sites/{site_id}/messages",
-            "GET /api/v1/sites/{site_id}/protocol",
-            "GET /api/v1/sites/{site_id}/protocol/versions",
-            "GET /api/v1/sites/{site_id}/resources",
-            "GET /api/v1/sites/{site_id}/triage",
-            "GET /api/v1/units/{unit_id}",
-            "GET /healthz",
-            "GET /readyz",
-            "POST /api/v1/alerts/{id}/close",
-            "POST /api/v1/alerts/{id}/take",
-            "POST /api/v1/donor-lots/{unit_id}/release",
-            "POST /api/v1/follow-ups/{id}/attendance",
-            "POST /api/v1/patients",
-            "POST /api/v1/patients/{id}/plans",
-            "POST /api/v1/patients/{id}/{list}",
-            "POST /api/v1/plans/{plan_id}/consent",
-            "POST /api/v1/plans/{plan_id}/consent/withdrawal",
-            "POST /api/v1/plans/{plan_id}/decision",
-            "POST /api/v1/plans/{plan_id}/sessions",
-            "POST /api/v1/questionnaires/{code}/score",
-            "POST /api/v1/resources/{id}/leave",
-            "POST /api/v1/sessions/{session_id}/adverse-events",
-            "POST /api/v1/sessions/{session_id}/cancel",
-            "POST /api/v1/sessions/{session_id}/day/bedside-check",
-            "POST /api/v1/sessions/{session_id}/day/checks/{item}",
-            "POST /api/v1/sessions/{session_id}/day/deviations",
-            "POST /api/v1/sessions/{session_id}/day/donor-lot",
-            "POST /api/v1/sessions/{session_id}/day/harvest",
-            "POST /api/v1/sessions/{session_id}/day/injection",
-            "POST /api/v1/sessions/{session_id}/day/monitoring",
-            "POST /api/v1/sessions/{session_id}/day/steps/{step}/finish",
-            "POST /api/v1/sessions/{session_id}/day/steps/{step}/start",
-            "POST /api/v1/sessions/{session_id}/diary",
-            "POST /api/v1/sites/{site_id}/donor-lots",
-            "POST /api/v1/sites/{site_id}/lab/receive",
-            "POST /api/v1/sites/{site_id}/resources",
-            "POST /api/v1/units/{unit_id}/processing",
-            "POST /api/v1/units/{unit_id}/qc",
-            "POST /api/v1/units/{unit_id}/reject",
-            "POST /api/v1/units/{unit_id}/release",
-            "PUT /api/v1/adverse-events/{id}",
-            "PUT /api/v1/patients/{id}",
-            "PUT /api/v1/patients/{id}/{list}/{item_id}",
-            "PUT /api/v1/resources/{id}",
-            "PUT /api/v1/sessions/{session_id}/preparation/{task}",
-            "PUT /api/v1/sessions/{session_id}/start",
-            "PUT /api/v1/sites/{site_id}/answers/{question}/{locale}",
-            "PUT /api/v1/sites/{site_id}/consent-texts/{procedure}/{locale}",
-            "PUT /api/v1/sites/{site_id}/labels",
-            "PUT /api/v1/sites/{site_id}/protocol",
-        ]
+    operations.sort();
+    operations
+}
+
+/// Every `METHOD /path` the router serves under `/api`, `/fhir`, `/healthz`
+/// and `/readyz`, read from the `.route(PATH, METHOD(handler)...)` calls of
+/// the web crate's sources (axum cannot list a router's routes). The FHIR
+/// routes' `{resource_type}` is each served type.
+fn routed_operations() -> Vec<String> {
+    fn sources(dir: &std::path::Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("src dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                sources(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(std::fs::read_to_string(&path).expect("source"));
+            }
+        }
+    }
+    let mut texts = Vec::new();
+    sources(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut texts,
     );
+    let mut operations = Vec::new();
+    for text in &texts {
+        for (at, _) in text.match_indices(".route(") {
+            let rest = &text[at + ".route(".len()..];
+            let open = rest.find('"').expect("a route's path");
+            let close = open + 1 + rest[open + 1..].find('"').expect("path's end");
+            let path = &rest[open + 1..close];
+            // The method router: up to the parenthesis closing `.route(`.
+            let mut depth = 1;
+            let mut end = close;
+            for (i, c) in rest[close..].char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 {
+                    end = close + i;
+                    break;
+                }
+            }
+            let methods = &rest[close + 1..end];
+            let api = path.starts_with("/api/")
+                || path.starts_with("/fhir")
+                || path == "/healthz"
+                || path == "/readyz";
+            if !api {
+                continue;
+            }
+            let mut found_any = false;
+            for method in ["get", "post", "put", "delete", "patch"] {
+                let called = methods.match_indices(&format!("{method}(")).any(|(i, _)| {
+                    i == 0 || !methods[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+                });
+                if !called {
+                    continue;
+                }
+                found_any = true;
+                let paths: Vec<String> = if path.contains("{resource_type}") {
+                    cellpath_fhir::ResourceType::ALL
+                        .iter()
+                        .map(|t| path.replace("{resource_type}", t.name()))
+                        .collect()
+                } else {
+                    vec![path.to_string()]
+                };
+                for path in paths {
+                    operations.push(format!("{} {path}", method.to_uppercase()));
+                }
+            }
+            assert!(found_any, "no method read for the route {path}: {methods}");
+        }
+    }
+    operations.sort();
+    operations
+}
+
+#[test]
+fn the_openapi_document_covers_every_api_route() {
+    let documented = documented_operations();
+    let routed = routed_operations();
+    assert!(routed.len() > 100, "read {} routes", routed.len());
+    let undocumented: Vec<&String> = routed.iter().filter(|r| !documented.contains(r)).collect();
+    let unrouted: Vec<&String> = documented.iter().filter(|d| !routed.contains(d)).collect();
+    assert!(
+        undocumented.is_empty() && unrouted.is_empty(),
+        "served but not in the OpenAPI document: {undocumented:?}; documented but not served: {unrouted:?}"
+    );
+    for required in [
+        "GET /api/v1/patients",
+        "POST /fhir",
+        "GET /fhir/metadata",
+        "GET /fhir/Patient/{id}",
+        "GET /fhir/Observation",
+    ] {
+        assert!(documented.iter().any(|d| d == required), "{required}");
+    }
+}
+
+/// Schemathesis found every API error documented as `application/json`
+/// while the server answers `application/problem+json`, and 400s (a body
+/// that is not JSON) that the operations did not list.
+#[test]
+fn every_documented_api_error_is_a_problem_and_every_input_may_be_malformed() {
+    let doc = serde_json::to_value(cellpath_web::openapi::document()).expect("json");
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("item") {
+            let responses = operation["responses"].as_object().expect("responses");
+            for (status, response) in responses {
+                let types: Vec<&String> = response["content"]
+                    .as_object()
+                    .map(|c| c.keys().collect())
+                    .unwrap_or_default();
+                let expected = if path.starts_with("/fhir") {
+                    "application/fhir+json"
+                } else {
+                    "application/problem+json"
+                };
+                if status.starts_with('4') && status != "413" {
+                    assert_eq!(types, [expected], "{method} {path} {status}");
+                }
+            }
+            if operation["security"].is_array() {
+                assert!(responses.contains_key("401"), "{method} {path}");
+            }
+            let reads_query = operation["parameters"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["in"] == "query"));
+            if operation["requestBody"].is_object() || (reads_query && path.starts_with("/api")) {
+                assert!(responses.contains_key("400"), "{method} {path}");
+            }
+        }
+    }
+}
+
+both_backends! {
+    async fn a_whole_number_written_with_a_fraction_is_an_integer(backend: Backend) {
+        // JSON Schema's `integer` admits 3.0; schemathesis sent one and got a 400.
+        let server = TestServer::start(&backend).await;
+        let (http, token) = api(&server, "physician").await;
+        let created: Value = post_json(&http, server.url("/api/v1/patients"), &token, good_patient()).await.json().await.expect("json");
+        let mut change = good_patient();
+        change["given_name"] = json!("Fatima");
+        change["version"] = json!(1.0);
+        let url = server.url(&format!("/api/v1/patients/{}", created["id"].as_str().expect("id")));
+        let updated = http.put(&url).bearer_auth(&token).json(&change).send().await.expect("put");
+        assert_eq!(updated.status(), StatusCode::OK);
+        let updated: Value = updated.json().await.expect("json");
+        assert_eq!((updated["given_name"].as_str(), updated["version"].as_i64()), (Some("Fatima"), Some(2)));
+        change["version"] = json!(2.5);
+        let (status, content_type, body) = problem_of(http.put(&url).bearer_auth(&token).json(&change).send().await.expect("put")).await;
+        assert_problem(status, &content_type, &body, 400, Some("version"));
+    }
+
+    async fn an_api_language_is_exactly_one_of_the_documented_codes(backend: Backend) {
+        // `EN-us` read as English although the document says `en` or `ar`.
+        let server = TestServer::start(&backend).await;
+        let (http, token) = api(&server, "admin").await;
+        let url = server.url(&format!("/api/v1/sites/{}/answers", server.clinic.site));
+        let ok = http.get(format!("{url}?lang=ar")).bearer_auth(&token).send().await.expect("get");
+        assert_eq!(ok.status(), StatusCode::OK);
+        for lang in ["EN-us", "", " ar"] {
+            let (status, content_type, body) = problem_of(http.get(&url).query(&[("lang", lang)]).bearer_auth(&token).send().await.expect("get")).await;
+            assert_problem(status, &content_type, &body, 422, Some("lang"));
+        }
+    }
+
+    async fn a_fhir_import_refuses_a_site_that_names_none(backend: Backend) {
+        // `?site=` imported at the caller's first site although `site` must be a UUID.
+        let server = TestServer::start(&backend).await;
+        let (http, token) = api(&server, "physician").await;
+        let bundle = json!({ "resourceType": "Bundle", "type": "transaction", "entry": [] });
+        // A repeated `site` was axum's plain-text 400, not an OperationOutcome.
+        let site = server.clinic.site;
+        for query in ["?site=".to_string(), "?site=DEMO".to_string(), format!("?site={site}&site={site}")] {
+            let response = http.post(server.url(&format!("/fhir{query}"))).bearer_auth(&token).header("content-type", "application/fhir+json").body(bundle.to_string()).send().await.expect("post");
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+            let outcome: Value = response.json().await.expect("json");
+            assert_eq!(outcome["issue"][0]["expression"], json!(["site"]), "{query}");
+        }
+        // A patient (who has no site) may not import: 403, not a 400 about the site.
+        let own = server.clinic.app.register_patient(server.clinic.actor(Role::Coordinator), None, &patient_draft("Amal", "Portal")).await.expect("patient");
+        server.clinic.portal_account(own.id, "pat").await;
+        let patient = server.token("pat").await;
+        let refused = http.post(server.url("/fhir")).bearer_auth(&patient).header("content-type", "application/fhir+json").body(bundle.to_string()).send().await.expect("post");
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let imported = http.post(server.url("/fhir")).bearer_auth(&token).header("content-type", "application/fhir+json").body(bundle.to_string()).send().await.expect("post");
+        assert_eq!(imported.status(), StatusCode::OK);
+    }
+}
+
+both_backends! {
+    async fn every_documented_operation_reaches_its_handler_and_refuses_a_missing_token(backend: Backend) {
+        let server = TestServer::start(&backend).await;
+        let doc = serde_json::to_value(cellpath_web::openapi::document()).expect("json");
+        let client = reqwest::Client::new();
+        let mut checked = 0;
+        for operation in documented_operations() {
+            let (method, path) = operation.split_once(' ').expect("method and path");
+            let secured = doc["paths"][path][method.to_lowercase()]["security"].is_array();
+            // Every path parameter a well-formed id that names nothing.
+            let mut url = String::new();
+            let mut rest = path;
+            while let Some(open) = rest.find('{') {
+                let close = rest[open..].find('}').expect("parameter's end") + open;
+                url.push_str(&rest[..open]);
+                url.push_str("0190a000-0000-7000-8000-000000000000");
+                rest = &rest[close + 1..];
+            }
+            url.push_str(rest);
+            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+            let response = client.request(method, server.url(&url)).send().await.expect("request");
+            let status = response.status();
+            let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{operation}");
+            if secured {
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{operation}");
+                let expected = if path.starts_with("/fhir") { "application/fhir+json" } else { "application/problem+json" };
+                assert!(content_type.starts_with(expected), "{operation}: {content_type}");
+            } else {
+                assert_eq!(status, StatusCode::OK, "{operation}");
+                assert!(!content_type.starts_with("text/html"), "{operation}: {content_type}");
+            }
+            checked += 1;
+        }
+        assert!(checked > 100, "{checked}");
+    }
 }
 
 #[test]
