@@ -671,28 +671,6 @@ fn guesses(
     ]
 }
 
-const FHIR_TYPES: [&str; 19] = [
-    "Patient",
-    "Practitioner",
-    "Location",
-    "Appointment",
-    "Slot",
-    "Schedule",
-    "Condition",
-    "MedicationStatement",
-    "AllergyIntolerance",
-    "Consent",
-    "CarePlan",
-    "Task",
-    "Procedure",
-    "Specimen",
-    "BiologicallyDerivedProduct",
-    "Observation",
-    "Questionnaire",
-    "QuestionnaireResponse",
-    "AdverseEvent",
-];
-
 /// `caller` tries every route with `target`'s records (and guesses of
 /// them), and every FHIR search for them: each answer is a refusal or
 /// shows nothing of `target`. The problems found.
@@ -759,7 +737,7 @@ async fn try_to_reach(
             }
         }
     }
-    for resource_type in FHIR_TYPES {
+    for resource_type in cellpath_fhir::ResourceType::ALL.map(|t| t.name()) {
         for query in [
             String::new(),
             format!("?patient={}", target.id),
